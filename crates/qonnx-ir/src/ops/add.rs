@@ -1,0 +1,14 @@
+//! `Add`: elementwise sum with numpy broadcasting.
+
+use super::{OpContext, binary};
+use crate::error::Result;
+use crate::model::Node;
+use crate::tensor::Tensor;
+
+pub(crate) struct Add;
+
+impl super::Op for Add {
+    fn run(&self, node: &Node, inputs: &[Option<&Tensor>], _ctx: &OpContext) -> Result<Vec<Tensor>> {
+        binary(node, inputs, |a, b| a + b, |a, b| a + b, i64::checked_add)
+    }
+}

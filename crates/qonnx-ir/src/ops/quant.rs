@@ -1,0 +1,118 @@
+//! QONNX `Quant` (alias `IntQuant`): uniform integer quantization with a scale, zero-point and
+//! bit width, `y = s·(R(clamp(x/s + z, qmin, qmax)) − z)`, computed in float32 as qonnx does.
+
+use ndarray::{ArrayD, Zip};
+
+use super::{OpContext, RoundingMode, bit_width, broadcast_to, input_f32, max_int, min_int, param_f32, rounding_mode};
+use crate::datatype::DataType;
+use crate::error::Result;
+use crate::model::{Graph, Node};
+use crate::tensor::Tensor;
+
+/// The largest bit width `Quant` accepts.
+pub const MAX_QUANT_BITS: u32 = 32;
+
+/// The attributes and bit width of one `Quant`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuantParams {
+    /// Bit width (1 ..= 32).
+    pub bits: u32,
+    /// Signed range.
+    pub signed: bool,
+    /// Narrow range (drops the most negative value, or the largest unsigned one).
+    pub narrow: bool,
+    /// Rounding mode.
+    pub rounding: RoundingMode,
+}
+
+impl QuantParams {
+    /// The integer range `[qmin, qmax]`.
+    pub fn range(&self) -> (f64, f64) {
+        let b = f64::from(self.bits);
+        (min_int(self.signed, self.narrow, b), max_int(self.signed, self.narrow, b))
+    }
+}
+
+/// Quantizes one value (float32 throughout; `s` scale, `z` zero-point).
+pub fn quant(x: f32, s: f32, z: f32, p: &QuantParams) -> f32 {
+    let mut y = x / s;
+    y += z;
+    if p.bits == 1 && p.signed {
+        y = if y >= 0.0 { 1.0 } else { -1.0 };
+    } else {
+        let (lo, hi) = p.range();
+        let (lo, hi) = (lo as f32, hi as f32);
+        if y > hi {
+            y = hi;
+        }
+        if y < lo {
+            y = lo;
+        }
+        y = p.rounding.apply(y);
+    }
+    (y - z) * s
+}
+
+pub(crate) struct Quant;
+
+impl Quant {
+    fn params(node: &Node, inputs: &[Option<&Tensor>]) -> Result<QuantParams> {
+        Ok(QuantParams {
+            bits: bit_width(node, inputs, 3, MAX_QUANT_BITS)?,
+            signed: node.attr_int("signed", 1) != 0,
+            narrow: node.attr_int("narrow", 0) != 0,
+            rounding: rounding_mode(node, "ROUND")?,
+        })
+    }
+}
+
+impl super::Op for Quant {
+    fn run(&self, node: &Node, inputs: &[Option<&Tensor>], _ctx: &OpContext) -> Result<Vec<Tensor>> {
+        let x = input_f32(node, inputs, 0)?;
+        let s = param_f32(node, inputs, 1)?;
+        let z = param_f32(node, inputs, 2)?;
+        let p = Quant::params(node, inputs)?;
+        let out: ArrayD<f32> = if s.len() == 1 && z.len() == 1 && s.ndim() <= x.ndim() && z.ndim() <= x.ndim() {
+            let (s, z) = (s.iter().next().copied().unwrap_or(1.0), z.iter().next().copied().unwrap_or(0.0));
+            x.mapv(|v| quant(v, s, z, &p))
+        } else {
+            let shape = super::broadcast_shape(node, x.shape(), s.shape())?;
+            let shape = super::broadcast_shape(node, &shape, z.shape())?;
+            if shape != x.shape() {
+                return Err(node.error(format!(
+                    "scale/zero-point shapes {:?}/{:?} enlarge the input {:?}",
+                    s.shape(),
+                    z.shape(),
+                    x.shape()
+                )));
+            }
+            let sv = broadcast_to(node, &s, &shape)?;
+            let zv = broadcast_to(node, &z, &shape)?;
+            Zip::from(x).and(&sv).and(&zv).map_collect(|&v, &s, &z| quant(v, s, z, &p))
+        };
+        Ok(vec![Tensor::F32(out)])
+    }
+
+    fn output_datatype(&self, node: &Node, graph: &Graph, _inputs: &[Option<DataType>]) -> Option<DataType> {
+        let get = |i: usize| node.inputs.get(i).and_then(|n| graph.initializer(n)).map(Tensor::to_f64);
+        let (s, z, b) = (get(1)?, get(2)?, get(3)?);
+        if b.len() != 1 || !z.iter().all(|&v| v == 0.0) {
+            return None;
+        }
+        let bits = *b.iter().next()?;
+        if bits.fract() != 0.0 || !(1.0..=f64::from(MAX_QUANT_BITS)).contains(&bits) {
+            return None;
+        }
+        let bits = bits as u32;
+        let signed = node.attr_int("signed", 1) != 0;
+        if !s.iter().all(|&v| v == 1.0) {
+            return Some(DataType::ScaledInt(bits));
+        }
+        Some(match (bits, signed) {
+            (1, true) => DataType::Bipolar,
+            (1, false) => DataType::Binary,
+            (n, true) => DataType::Int(n),
+            (n, false) => DataType::UInt(n),
+        })
+    }
+}

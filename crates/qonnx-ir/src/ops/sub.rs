@@ -1,0 +1,14 @@
+//! `Sub`: elementwise difference with numpy broadcasting.
+
+use super::{OpContext, binary};
+use crate::error::Result;
+use crate::model::Node;
+use crate::tensor::Tensor;
+
+pub(crate) struct Sub;
+
+impl super::Op for Sub {
+    fn run(&self, node: &Node, inputs: &[Option<&Tensor>], _ctx: &OpContext) -> Result<Vec<Tensor>> {
+        binary(node, inputs, |a, b| a - b, |a, b| a - b, i64::checked_sub)
+    }
+}
