@@ -153,6 +153,20 @@ pub(crate) fn search(m: &Shifted, lambda: &[f64], limits: Limits) -> Outcome {
         }
         best = Some((sel, ub));
     }
+    let mut stopped = stopped;
+    let mut alive = alive;
+    if stopped.is_some() && ub.is_finite() {
+        // Fix again against the improved incumbent, for whoever continues.
+        for (g, a) in alive.iter_mut().enumerate() {
+            let before = a.len();
+            a.retain(|&i| lb + r[g][i] < ub - eps);
+            fixed += before - a.len();
+        }
+        if alive.iter().any(Vec::is_empty) {
+            // Some group has no option that could lead below the incumbent.
+            stopped = None;
+        }
+    }
     Outcome { best, stopped, nodes, lower_bound: lb, alive, fixed }
 }
 
@@ -192,7 +206,7 @@ impl Search<'_> {
             self.stopped = Some(Stop::Nodes);
             return;
         }
-        if self.nodes % 4096 == 0
+        if self.nodes.is_multiple_of(4096)
             && let Some(t) = self.limits.deadline
             && Instant::now() >= t
         {
@@ -269,8 +283,7 @@ pub(crate) fn greedy(m: &Shifted, r: &[Vec<f64>]) -> Option<(Vec<usize>, f64)> {
     let mut v = violation(&used);
     while v > 0.0 {
         let mut pick: Option<(f64, usize, usize)> = None;
-        for g in 0..ng {
-            let cur = sel[g];
+        for (g, &cur) in sel.iter().enumerate() {
             for i in 0..m.omega[g].len() {
                 if i == cur {
                     continue;
@@ -297,8 +310,7 @@ pub(crate) fn greedy(m: &Shifted, r: &[Vec<f64>]) -> Option<(Vec<usize>, f64)> {
     // Improve: the feasible move that lowers Ω the most, until none does.
     loop {
         let mut pick: Option<(f64, usize, usize)> = None;
-        for g in 0..ng {
-            let cur = sel[g];
+        for (g, &cur) in sel.iter().enumerate() {
             for i in 0..m.omega[g].len() {
                 let gain = m.omega[g][cur] - m.omega[g][i];
                 if gain <= 0.0 || pick.is_some_and(|p| gain <= p.0) {

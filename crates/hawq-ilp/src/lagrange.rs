@@ -61,9 +61,9 @@ fn dual_lp(m: &Shifted, s_omega: f64) -> Option<Vec<f64>> {
     let mut lp = Lp::new(OptimizationDirection::Maximize);
     let u: Vec<_> = (0..m.groups()).map(|_| lp.add_var(1.0, (f64::NEG_INFINITY, f64::INFINITY))).collect();
     let mu: Vec<_> = (0..m.budgets()).map(|_| lp.add_var(-1.0, (0.0, f64::INFINITY))).collect();
-    for g in 0..m.groups() {
+    for (g, &ug) in u.iter().enumerate() {
         for i in 0..m.omega[g].len() {
-            let mut row = vec![(u[g], 1.0)];
+            let mut row = vec![(ug, 1.0)];
             for (k, &v) in mu.iter().enumerate() {
                 let c = scaled_cost(m, g, i, k);
                 if c != 0.0 {

@@ -38,22 +38,22 @@ pub(crate) fn solve(
     let mut lp = Lp::new(OptimizationDirection::Minimize);
     let mut vars: Vec<Vec<(usize, microlp::Variable)>> = Vec::with_capacity(ng);
     let mut base = vec![0.0; nb];
-    for g in 0..ng {
-        if alive[g].len() == 1 {
-            let i = alive[g][0];
+    for (g, al) in alive.iter().enumerate() {
+        if al.len() == 1 {
+            let i = al[0];
             for (k, b) in base.iter_mut().enumerate() {
                 *b += m.cost[g][i][k];
             }
             vars.push(Vec::new());
             continue;
         }
-        let v: Vec<_> = alive[g].iter().map(|&i| (i, lp.add_binary_var(m.omega[g][i] / s_omega))).collect();
+        let v: Vec<_> = al.iter().map(|&i| (i, lp.add_binary_var(m.omega[g][i] / s_omega))).collect();
         let row: Vec<_> = v.iter().map(|&(_, x)| (x, 1.0)).collect();
         lp.add_constraint(row.as_slice(), ComparisonOp::Eq, 1.0);
         vars.push(v);
     }
-    for k in 0..nb {
-        let room = m.resid[k] - base[k];
+    for (k, &used) in base.iter().enumerate() {
+        let room = m.resid[k] - used;
         let row: Vec<_> = vars
             .iter()
             .enumerate()

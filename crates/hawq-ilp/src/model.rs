@@ -25,8 +25,8 @@ impl Shifted {
         let nb = red.cap.len();
         let mins = crate::presolve::minimal_totals(&red.groups, nb);
         let mut active = Vec::new();
-        for k in 0..nb {
-            let resid = red.cap[k] - mins[k];
+        for (k, &least) in mins.iter().enumerate() {
+            let resid = red.cap[k] - least;
             let max_total: f64 = red
                 .groups
                 .iter()

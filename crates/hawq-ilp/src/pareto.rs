@@ -109,9 +109,10 @@ pub fn pareto_front(problem: &Problem, cost: &str, options: &FrontOptions) -> Re
     let ng = groups.len();
     let mut rest = vec![vec![0.0; nd]; ng + 1];
     for g in (0..ng).rev() {
-        for d in 0..nd {
+        let after = rest[g + 1].clone();
+        for (d, slot) in rest[g].iter_mut().enumerate() {
             let lo = groups[g].iter().map(|o| o.2[d]).fold(f64::INFINITY, f64::min);
-            rest[g][d] = rest[g + 1][d] + lo;
+            *slot = after[d] + lo;
         }
     }
     // Labels: (Ω, costs); back-pointers per stage: (parent label, option).

@@ -7,20 +7,20 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The bytes are not a valid ONNX protobuf message.
-    #[error("{context}: not a valid ONNX model: {source}")]
+    #[error("{context}: not a valid ONNX model: {error}")]
     Decode {
         /// What was being decoded (usually a file name).
         context: String,
         /// What prost said.
-        source: prost::DecodeError,
+        error: prost::DecodeError,
     },
     /// A tensor (initializer, attribute or runtime value) is malformed or of an unsupported type.
     #[error("tensor `{tensor}`: {message}")]

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod attr;
+pub mod cost;
 pub mod datatype;
 pub mod error;
 pub mod exec;
@@ -25,6 +26,7 @@ pub mod model;
 pub mod ops;
 pub mod proto;
 pub mod tensor;
+pub mod transform;
 
 pub use datatype::DataType;
 pub use error::{Error, Result};

@@ -552,15 +552,15 @@ impl Model {
 
     /// Decodes a model from ONNX protobuf bytes. `context` names the source in errors.
     pub fn from_bytes(bytes: &[u8], context: &str) -> Result<Model> {
-        let p = proto::ModelProto::decode(bytes)
-            .map_err(|source| Error::Decode { context: context.to_string(), source })?;
+        let p =
+            proto::ModelProto::decode(bytes).map_err(|error| Error::Decode { context: context.to_string(), error })?;
         Model::from_proto(p)
     }
 
     /// Loads a model from an `.onnx` file.
     pub fn load(path: impl AsRef<Path>) -> Result<Model> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|error| Error::Io { path: path.to_path_buf(), error })?;
         Model::from_bytes(&bytes, &path.display().to_string())
     }
 
@@ -572,7 +572,7 @@ impl Model {
     /// Saves to an `.onnx` file.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        std::fs::write(path, self.to_bytes()).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+        std::fs::write(path, self.to_bytes()).map_err(|error| Error::Io { path: path.to_path_buf(), error })
     }
 
     /// Decodes a `ModelProto`.

@@ -1,0 +1,176 @@
+//! Cost analysis of the dense layers (`MatMul`, `Gemm` with a constant weight): MACs, weight
+//! bits and bit operations (BOPs) per layer and in total.
+//!
+//! BOPs follow the reference jet-tagging study: for a layer with `n` inputs and `m` outputs,
+//! `BOPs ≈ m·n·((1 − f_p)·b_a·b_w + b_a + b_w + log2 n)`, where `f_p` is the fraction of weights
+//! that are zero after quantization and `b_w`, `b_a` are the weight and input-activation bit
+//! widths read from the `Quant` nodes (32 where a tensor is not quantized).
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::{Graph, Model, Node};
+use crate::ops::{self, OpContext};
+use crate::tensor::Tensor;
+
+/// Bit width assumed for a tensor that no quantizer constrains.
+pub const FLOAT_BITS: u32 = 32;
+
+/// The cost of one dense layer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerCost {
+    /// The MatMul/Gemm node.
+    pub node: String,
+    /// Fan-in `n`.
+    pub inputs: usize,
+    /// Outputs `m`.
+    pub outputs: usize,
+    /// Weight bit width `b_w`.
+    pub weight_bits: u32,
+    /// Input activation bit width `b_a`.
+    pub act_bits: u32,
+    /// Fraction of zero weights `f_p` (after quantization).
+    pub zero_fraction: f64,
+    /// Multiply-accumulates per sample, `m·n`.
+    pub macs: u64,
+    /// Bits of weight storage, `m·n·b_w`.
+    pub weight_storage_bits: u64,
+    /// Bit operations per sample.
+    pub bops: f64,
+}
+
+/// Costs of all dense layers and their totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostReport {
+    /// One entry per dense layer, in graph order.
+    pub layers: Vec<LayerCost>,
+    /// Σ MACs.
+    pub total_macs: u64,
+    /// Σ weight storage bits.
+    pub total_weight_bits: u64,
+    /// Σ BOPs.
+    pub total_bops: f64,
+}
+
+/// BOPs of a dense layer with `n` inputs, `m` outputs, bit widths `b_w`, `b_a` and zero-weight
+/// fraction `f_p`.
+pub fn dense_bops(m: usize, n: usize, b_w: u32, b_a: u32, f_p: f64) -> f64 {
+    let (bw, ba) = (f64::from(b_w), f64::from(b_a));
+    (m * n) as f64 * ((1.0 - f_p) * ba * bw + ba + bw + (n as f64).log2())
+}
+
+/// Analyses every MatMul/Gemm whose second operand is constant (possibly behind quantizers).
+pub fn analyze(model: &Model) -> Result<CostReport> {
+    let g = &model.graph;
+    let ctx = OpContext {
+        exact: false,
+        onnx_opset: model.opset_version("").unwrap_or(0),
+        qonnx_opset: model.qonnx_opset_version(),
+    };
+    let mut layers = Vec::new();
+    for i in g.topological_order()? {
+        let n = &g.nodes[i];
+        if !(n.domain().is_empty() && matches!(n.op_type.as_str(), "MatMul" | "Gemm")) || n.inputs.len() < 2 {
+            continue;
+        }
+        let Some(w) = const_value(g, &n.inputs[1], &ctx, 0)? else { continue };
+        if w.shape().len() != 2 {
+            continue;
+        }
+        let trans_b = n.op_type == "Gemm" && n.attr_int("transB", 0) != 0;
+        let (fan_in, outs) = if trans_b { (w.shape()[1], w.shape()[0]) } else { (w.shape()[0], w.shape()[1]) };
+        let zeros = w.to_f64().iter().filter(|&&v| v == 0.0).count();
+        let zero_fraction = if w.is_empty() { 0.0 } else { zeros as f64 / w.len() as f64 };
+        let weight_bits = quant_bits(g, &n.inputs[1]).unwrap_or(FLOAT_BITS);
+        let act_bits = quant_bits(g, &n.inputs[0]).unwrap_or(FLOAT_BITS);
+        let macs = (fan_in * outs) as u64;
+        layers.push(LayerCost {
+            node: n.label(),
+            inputs: fan_in,
+            outputs: outs,
+            weight_bits,
+            act_bits,
+            zero_fraction,
+            macs,
+            weight_storage_bits: macs * u64::from(weight_bits),
+            bops: dense_bops(outs, fan_in, weight_bits, act_bits, zero_fraction),
+        });
+    }
+    Ok(CostReport {
+        total_macs: layers.iter().map(|l| l.macs).sum(),
+        total_weight_bits: layers.iter().map(|l| l.weight_storage_bits).sum(),
+        total_bops: layers.iter().map(|l| l.bops).sum(),
+        layers,
+    })
+}
+
+/// Ops that pass values through unchanged, so a quantizer before them still bounds the tensor.
+fn passes_through(n: &Node) -> bool {
+    n.domain().is_empty()
+        && matches!(
+            n.op_type.as_str(),
+            "Reshape" | "Flatten" | "Transpose" | "Identity" | "Squeeze" | "Unsqueeze" | "Dropout"
+        )
+}
+
+/// The bit width of the quantizer that produces `tensor` (looking through shape ops).
+pub fn quant_bits(g: &Graph, tensor: &str) -> Option<u32> {
+    let mut t = tensor.to_string();
+    for _ in 0..64 {
+        let n = &g.nodes[g.producer(&t)?];
+        if n.is_qonnx() {
+            return match n.op_type.as_str() {
+                "Quant" | "IntQuant" => {
+                    g.initializer(n.inputs.get(3)?).and_then(|b| b.to_f64().iter().next().map(|&v| v as u32))
+                }
+                "BipolarQuant" => Some(1),
+                "MultiThreshold" => {
+                    n.attr_string("out_dtype", "").parse::<crate::DataType>().ok().map(|d| d.bitwidth())
+                }
+                _ => None,
+            };
+        }
+        if n.domain().is_empty() && n.op_type == "DequantizeLinear" {
+            // 8 bits, or the range of a Clip between QuantizeLinear and DequantizeLinear.
+            let clip = g.producer(n.inputs.first()?).map(|c| &g.nodes[c]).filter(|c| c.op_type == "Clip");
+            let range = clip.and_then(|c| {
+                let v = |k: usize| g.initializer(c.inputs.get(k)?).and_then(|t| t.to_i64().iter().next().copied());
+                Some((v(1)?, v(2)?))
+            });
+            return Some(range.map_or(8, |(lo, hi)| crate::DataType::smallest_int(lo, hi).bitwidth()));
+        }
+        if !passes_through(n) {
+            return None;
+        }
+        t = n.inputs.first()?.clone();
+    }
+    None
+}
+
+/// The value of `tensor` if it is constant: an initializer, or computed from constants only.
+fn const_value(g: &Graph, tensor: &str, ctx: &OpContext, depth: usize) -> Result<Option<Tensor>> {
+    if let Some(t) = g.initializer(tensor) {
+        return Ok(Some(t.clone()));
+    }
+    if depth > 16 {
+        return Ok(None);
+    }
+    let Some(p) = g.producer(tensor) else { return Ok(None) };
+    let n = &g.nodes[p];
+    let Some(op) = ops::lookup(n) else { return Ok(None) };
+    let mut vals = Vec::new();
+    for inp in &n.inputs {
+        if inp.is_empty() {
+            vals.push(None);
+            continue;
+        }
+        match const_value(g, inp, ctx, depth + 1)? {
+            Some(v) => vals.push(Some(v)),
+            None => return Ok(None),
+        }
+    }
+    let args: Vec<Option<&Tensor>> = vals.iter().map(Option::as_ref).collect();
+    let outs = op.run(n, &args, ctx)?;
+    let k = n.outputs.iter().position(|o| o == tensor).unwrap_or(0);
+    Ok(outs.into_iter().nth(k))
+}
