@@ -1,7 +1,10 @@
 //! Shape and element-type inference by abstract execution: every op runs on placeholder tensors
 //! of the known shapes (zeros for computed values, the real data for initializers), so inference
 //! uses exactly the code that execution uses. Symbolic dimensions (`N`) are run at two different
-//! sizes; an output dimension that follows them keeps the symbol.
+//! small sizes; an output dimension that follows them keeps the symbol. A large batch dimension
+//! baked into an input (the first dimension of a rank ≥ 2 input, above [`PROBE_BATCH_ABOVE`]) is
+//! probed the same way, so a model declaring batch 789444 is not run at that size; output
+//! dimensions that follow it get the declared value back.
 
 use std::collections::HashMap;
 
@@ -11,6 +14,9 @@ use crate::ops::{self, OpContext};
 use crate::tensor::{DType, Tensor};
 
 const PROBES: [usize; 2] = [2, 3];
+
+/// A declared first dimension above this is probed at small sizes instead of run at full size.
+pub const PROBE_BATCH_ABOVE: i64 = 64;
 
 /// Writes the element type and shape of every tensor a node produces into the graph's value
 /// infos (and of the graph outputs into the outputs). A node that cannot run on placeholders (an
@@ -25,6 +31,8 @@ pub fn infer_shapes(model: &mut Model) -> Result<()> {
     let g = &model.graph;
     // The symbol of each probed dimension size, per probe.
     let mut symbols: Vec<String> = Vec::new();
+    // Large baked-in batch sizes that are probed instead.
+    let mut baked: Vec<i64> = Vec::new();
     let mut envs: Vec<HashMap<String, Tensor>> = vec![HashMap::new(); PROBES.len()];
     for vi in g.real_inputs() {
         let (Some(code), Some(shape)) = (vi.elem_type(), vi.shape()) else { continue };
@@ -32,7 +40,14 @@ pub fn infer_shapes(model: &mut Model) -> Result<()> {
         for (p, env) in envs.iter_mut().enumerate() {
             let dims: Vec<usize> = shape
                 .iter()
-                .map(|d| match d {
+                .enumerate()
+                .map(|(k, d)| match d {
+                    Dim::Value(v) if k == 0 && shape.len() >= 2 && *v > PROBE_BATCH_ABOVE => {
+                        if !baked.contains(v) {
+                            baked.push(*v);
+                        }
+                        PROBES[p]
+                    }
                     Dim::Value(v) => (*v).max(0) as usize,
                     Dim::Param(s) => {
                         if !symbols.contains(s) {
@@ -86,7 +101,14 @@ pub fn infer_shapes(model: &mut Model) -> Result<()> {
                     .map(|(&x, &y)| {
                         if x == y {
                             Dim::Value(x as i64)
-                        } else if x == PROBES[0] && y == PROBES[1] && symbols.len() == 1 && !symbols[0].is_empty() {
+                        } else if x == PROBES[0] && y == PROBES[1] && symbols.is_empty() && baked.len() == 1 {
+                            Dim::Value(baked[0])
+                        } else if x == PROBES[0]
+                            && y == PROBES[1]
+                            && baked.is_empty()
+                            && symbols.len() == 1
+                            && !symbols[0].is_empty()
+                        {
                             Dim::Param(symbols[0].clone())
                         } else {
                             Dim::Unknown

@@ -34,7 +34,7 @@ pub use unique_parameters::unique_parameters;
 
 /// The cleanup pipeline, as qonnx's `cleanup_model` (with quantizers preserved): old QONNX
 /// domains renamed, nodes sorted, shapes inferred, shared parameters made unique, constants
-/// folded (never a quantizer), unused tensors and static graph inputs removed, unique node names
+/// folded (never a quantizer), static graph inputs and unused tensors removed, unique node names
 /// and readable tensor names (`<node>_out<k>`, `<node>_param<k>`, `global_in`, `global_out`),
 /// then datatypes and shapes inferred again.
 pub fn cleanup(model: &mut Model) -> Result<()> {
@@ -43,8 +43,8 @@ pub fn cleanup(model: &mut Model) -> Result<()> {
     infer_shapes(model)?;
     unique_parameters(model);
     fold_constants(model, &FoldOptions::default())?;
-    remove_unused(model);
     remove_static_inputs(model);
+    remove_unused(model);
     unique_node_names(model);
     readable_tensor_names(model);
     infer_shapes(model)?;
@@ -59,6 +59,13 @@ pub fn rename_tensor(model: &mut Model, from: &str, to: &str) {
         return;
     }
     let g = &mut model.graph;
+    // Type and datatype facts about `from` replace any about `to`, so no name is described twice.
+    if g.value_info.iter().any(|v| v.name == from) {
+        g.value_info.retain(|v| v.name != to);
+    }
+    if g.quantization_annotation.iter().any(|a| a.tensor_name.as_deref() == Some(from)) {
+        g.quantization_annotation.retain(|a| a.tensor_name.as_deref() != Some(to));
+    }
     for n in &mut g.nodes {
         for s in n.inputs.iter_mut().chain(n.outputs.iter_mut()) {
             if s == from {

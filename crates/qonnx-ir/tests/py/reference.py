@@ -4,7 +4,9 @@ usage:
   reference.py check MODEL                      onnx.checker.check_model
   reference.py reserialize MODEL OUT            onnx.load + SerializeToString (byte-identity check)
   reference.py qonnx MODEL INPUT.npy OUT.npy    qonnx execute_onnx, one row at a time
-  reference.py ort MODEL INPUT.npy OUT.npy      onnxruntime, one row at a time
+  reference.py ort MODEL INPUT.npy OUT.npy      onnxruntime, one row at a time (the onnx
+                                                reference evaluator for opsets onnxruntime
+                                                no longer runs, below 7)
 """
 import sys
 
@@ -33,6 +35,14 @@ def main():
         iname, oname = m.graph.input[0].name, m.graph.output[0].name
         x = np.load(sys.argv[3])
         out = [execute_onnx(m, {iname: r})[oname] for r in rows(x)]
+        np.save(sys.argv[4], np.concatenate(out).astype(np.float32))
+    elif cmd == "ort" and onnx.load(model).opset_import[0].version < 7:
+        from onnx.reference import ReferenceEvaluator
+
+        s = ReferenceEvaluator(model)
+        iname = onnx.load(model).graph.input[0].name
+        x = np.load(sys.argv[3])
+        out = [s.run(None, {iname: r})[0] for r in rows(x)]
         np.save(sys.argv[4], np.concatenate(out).astype(np.float32))
     elif cmd == "ort":
         import onnxruntime as ort
