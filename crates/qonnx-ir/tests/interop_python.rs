@@ -155,3 +155,28 @@ fn qcdq_form_in_onnxruntime_equals_qonnx_original() {
     assert_eq!(transform::qcdq_to_qonnx(&mut back).unwrap(), 11);
     assert_bits_eq(&ours(&back, &x, false), &original, "QCDQ converted back to QONNX");
 }
+
+#[test]
+fn bops_match_the_formula_evaluated_by_python_qonnx() {
+    let Some(py) = common::reference_python() else { return };
+    let mut m = Model::load(common::testdata("models/qkeras_jettagging.onnx")).unwrap();
+    transform::cleanup(&mut m).unwrap();
+    let dir = common::tmpdir("bops");
+    let path = dir.join("clean.onnx");
+    m.save(&path).unwrap();
+    let theirs: serde_json::Value = serde_json::from_str(&common::py(&py, &["bops", path.to_str().unwrap()])).unwrap();
+    let theirs = theirs.as_array().unwrap();
+    let ours = qonnx_ir::cost::analyze(&m).unwrap();
+    assert_eq!(ours.layers.len(), theirs.len());
+    assert_eq!(ours.layers.len(), 4);
+    for (l, t) in ours.layers.iter().zip(theirs) {
+        assert_eq!(l.node, t["node"].as_str().unwrap());
+        assert_eq!(u64::from(l.weight_bits), t["b_w"].as_u64().unwrap(), "{}", l.node);
+        assert_eq!(u64::from(l.act_bits), t["b_a"].as_u64().unwrap(), "{}", l.node);
+        assert_eq!(l.zero_fraction, t["zero_fraction"].as_f64().unwrap(), "{}", l.node);
+        let b = t["bops"].as_f64().unwrap();
+        assert!((l.bops - b).abs() <= 1e-9 * b, "{}: {} vs {b}", l.node, l.bops);
+    }
+    assert_eq!(ours.total_macs, 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5);
+    assert_eq!(ours.total_weight_bits, ours.total_macs * 6);
+}

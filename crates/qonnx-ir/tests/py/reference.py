@@ -4,6 +4,8 @@ usage:
   reference.py check MODEL                      onnx.checker.check_model
   reference.py reserialize MODEL OUT            onnx.load + SerializeToString (byte-identity check)
   reference.py qonnx MODEL INPUT.npy OUT.npy    qonnx execute_onnx, one row at a time
+  reference.py bops MODEL                       per-layer BOPs of a QKeras-style QONNX MLP,
+                                                from qonnx's own quantizer, as JSON
   reference.py ort MODEL INPUT.npy OUT.npy      onnxruntime, one row at a time (the onnx
                                                 reference evaluator for opsets onnxruntime
                                                 no longer runs, below 7)
@@ -54,6 +56,35 @@ def main():
         x = np.load(sys.argv[3])
         out = [s.run(None, {iname: r})[0] for r in rows(x)]
         np.save(sys.argv[4], np.concatenate(out).astype(np.float32))
+    elif cmd == "bops":
+        import json
+
+        from qonnx.core.modelwrapper import ModelWrapper
+        from qonnx.custom_op.general.quant import quant
+
+        m = ModelWrapper(model)
+
+        def bits_of(tensor):
+            p = m.find_producer(tensor)
+            if p is None or p.op_type != "Quant":
+                return 32
+            return int(m.get_initializer(p.input[3]))
+
+        layers = []
+        for n in m.graph.node:
+            if n.op_type != "MatMul":
+                continue
+            q = m.find_producer(n.input[1])
+            w = m.get_initializer(q.input[0])
+            s, z, b = (m.get_initializer(q.input[k]) for k in (1, 2, 3))
+            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in q.attribute}
+            wq = quant(w, s, z, b, attrs["signed"], attrs["narrow"], attrs["rounding_mode"].decode())
+            n_in, n_out = w.shape
+            fp = float(np.mean(wq == 0))
+            bw, ba = bits_of(n.input[1]), bits_of(n.input[0])
+            bops = n_out * n_in * ((1 - fp) * ba * bw + ba + bw + np.log2(n_in))
+            layers.append({"node": n.name, "bops": float(bops), "zero_fraction": fp, "b_w": bw, "b_a": ba})
+        print(json.dumps(layers))
     else:
         raise SystemExit(f"unknown command {cmd}")
 
