@@ -185,20 +185,21 @@ fn check_constant_params(model: &Model, node: &Node) -> Result<()> {
 
 fn check_input(vi: &crate::model::ValueInfo, t: &Tensor, any_batch: bool) -> Result<()> {
     let bad = |m: String| Error::Tensor { tensor: vi.name.clone(), message: m };
-    if let Some(code) = vi.elem_type() {
-        if DType::from_onnx_code(code) != Some(t.dtype()) {
-            return Err(bad(format!("declared element type {code}, got {:?}", t.dtype())));
-        }
+    if let Some(code) = vi.elem_type()
+        && DType::from_onnx_code(code) != Some(t.dtype())
+    {
+        return Err(bad(format!("declared element type {code}, got {:?}", t.dtype())));
     }
     if let Some(shape) = vi.shape() {
         if shape.len() != t.shape().len() {
             return Err(bad(format!("declared rank {}, got shape {:?}", shape.len(), t.shape())));
         }
         for (i, (d, &s)) in shape.iter().zip(t.shape()).enumerate() {
-            if let Dim::Value(v) = d {
-                if *v != s as i64 && !(any_batch && i == 0) {
-                    return Err(bad(format!("dimension {i} is declared {v}, got {s} (shape {:?})", t.shape())));
-                }
+            if let Dim::Value(v) = d
+                && *v != s as i64
+                && !(any_batch && i == 0)
+            {
+                return Err(bad(format!("dimension {i} is declared {v}, got {s} (shape {:?})", t.shape())));
             }
         }
     }

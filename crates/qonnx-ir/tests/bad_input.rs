@@ -72,7 +72,9 @@ fn missing_initializer_names_node_and_tensor() {
     m.graph.initializers.retain(|i| i.name != "s");
     let e = Executor::new(&m).err().unwrap();
     match &e {
-        Error::MissingInput { node, op, input } => assert_eq!((node.as_str(), op.as_str(), input.as_str()), ("Quant_0", "Quant", "s")),
+        Error::MissingInput { node, op, input } => {
+            assert_eq!((node.as_str(), op.as_str(), input.as_str()), ("Quant_0", "Quant", "s"))
+        }
         other => panic!("{other}"),
     }
 }
@@ -110,7 +112,8 @@ fn mismatched_shapes_are_errors() {
     g.outputs.push(ValueInfo::tensor("y", FLOAT, &[]));
     g.initializers.push(Initializer::new("w", Tensor::from_f32(&[3, 2], vec![1.0; 6]).unwrap()));
     let m = Model::new(g, &[("", 13)]);
-    let e = execute(&m, &[("x", Tensor::from_f32(&[2, 4], vec![1.0; 8]).unwrap())], &ExecOptions::default()).unwrap_err();
+    let e =
+        execute(&m, &[("x", Tensor::from_f32(&[2, 4], vec![1.0; 8]).unwrap())], &ExecOptions::default()).unwrap_err();
     assert!(matches!(&e, Error::Node { node, op, .. } if node == "MatMul_0" && op == "MatMul"), "{e}");
 }
 
@@ -151,10 +154,10 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        if let Ok(m) = Model::from_bytes(&bytes, "random") {
-            if let Ok(ex) = Executor::new(&m) {
-                let _ = ex.run(&[], &ExecOptions::default());
-            }
+        if let Ok(m) = Model::from_bytes(&bytes, "random")
+            && let Ok(ex) = Executor::new(&m)
+        {
+            let _ = ex.run(&[], &ExecOptions::default());
         }
     }
 

@@ -14,7 +14,13 @@ fn i64s(v: &[i64]) -> Tensor {
 }
 
 /// Runs one node: input 0 is fed, the others are initializers.
-fn run(op: &str, domain: &str, opset: i64, inputs: &[Tensor], attrs: Vec<AttributeProto>) -> Result<Vec<Tensor>, qonnx_ir::Error> {
+fn run(
+    op: &str,
+    domain: &str,
+    opset: i64,
+    inputs: &[Tensor],
+    attrs: Vec<AttributeProto>,
+) -> Result<Vec<Tensor>, qonnx_ir::Error> {
     let names: Vec<String> = (0..inputs.len()).map(|i| format!("in{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut n = Node::new(op, &refs, &["y"]);
@@ -27,7 +33,11 @@ fn run(op: &str, domain: &str, opset: i64, inputs: &[Tensor], attrs: Vec<Attribu
         g.initializers.push(Initializer::new(format!("in{k}"), t.clone()));
     }
     let m = Model::new(g, &[("", opset), ("qonnx.custom_op.general", 1)]);
-    Ok(execute(&m, &[("in0", inputs[0].clone())], &ExecOptions::default())?.outputs.into_iter().map(|(_, t)| t).collect())
+    Ok(execute(&m, &[("in0", inputs[0].clone())], &ExecOptions::default())?
+        .outputs
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect())
 }
 
 fn vals(t: &Tensor) -> Vec<f32> {
@@ -37,7 +47,8 @@ fn vals(t: &Tensor) -> Vec<f32> {
 #[test]
 fn matmul_follows_numpy() {
     // 1-D · 2-D drops the promoted axis.
-    let y = &run("MatMul", "", 13, &[f(&[3], &[1., 2., 3.]), f(&[3, 2], &[1., 0., 0., 1., 1., 1.])], vec![]).unwrap()[0];
+    let y =
+        &run("MatMul", "", 13, &[f(&[3], &[1., 2., 3.]), f(&[3, 2], &[1., 0., 0., 1., 1., 1.])], vec![]).unwrap()[0];
     assert_eq!((y.shape(), vals(y)), (&[2usize][..], vec![4., 5.]));
     // Broadcast batch dims: [2,1,2,3] · [3,1] → [2,1,2,1].
     let a: Vec<f32> = (0..12).map(|v| v as f32).collect();
@@ -50,12 +61,12 @@ fn matmul_follows_numpy() {
 fn softmax_axis_semantics_changed_at_opset_13() {
     let x = f(&[1, 2, 2], &[0., 0., 0., (3f32).ln()]);
     // Opset 11, axis 1: one softmax over all 4 values (2-D coercion).
-    let y = vals(&run("Softmax", "", 11, &[x.clone()], vec![attr::int("axis", 1)]).unwrap()[0]);
+    let y = vals(&run("Softmax", "", 11, std::slice::from_ref(&x), vec![attr::int("axis", 1)]).unwrap()[0]);
     for (g, w) in y.iter().zip([1. / 6., 1. / 6., 1. / 6., 0.5]) {
         assert!((g - w).abs() < 1e-6, "{y:?}");
     }
     // Opset 13, axis 1: softmax down each column.
-    let y = vals(&run("Softmax", "", 13, &[x.clone()], vec![attr::int("axis", 1)]).unwrap()[0]);
+    let y = vals(&run("Softmax", "", 13, std::slice::from_ref(&x), vec![attr::int("axis", 1)]).unwrap()[0]);
     for (g, w) in y.iter().zip([0.5, 0.25, 0.5, 0.75]) {
         assert!((g - w).abs() < 1e-6, "{y:?}");
     }
@@ -69,19 +80,20 @@ fn shape_ops() {
     let y = &run("Reshape", "", 13, &[x.clone(), i64s(&[0, -1])], vec![]).unwrap()[0];
     assert_eq!(y.shape(), &[2, 12]);
     assert!(run("Reshape", "", 13, &[x.clone(), i64s(&[5, -1])], vec![]).is_err());
-    let y = &run("Flatten", "", 13, &[x.clone()], vec![attr::int("axis", 2)]).unwrap()[0];
+    let y = &run("Flatten", "", 13, std::slice::from_ref(&x), vec![attr::int("axis", 2)]).unwrap()[0];
     assert_eq!(y.shape(), &[6, 4]);
-    let y = &run("Transpose", "", 13, &[x.clone()], vec![]).unwrap()[0];
+    let y = &run("Transpose", "", 13, std::slice::from_ref(&x), vec![]).unwrap()[0];
     assert_eq!(y.shape(), &[4, 3, 2]);
     assert_eq!(vals(y)[..3], [0., 12., 4.]);
-    let y = &run("Transpose", "", 13, &[x.clone()], vec![attr::ints("perm", &[1, 0, 2])]).unwrap()[0];
+    let y = &run("Transpose", "", 13, std::slice::from_ref(&x), vec![attr::ints("perm", &[1, 0, 2])]).unwrap()[0];
     assert_eq!((y.shape(), vals(y)[4]), (&[3usize, 2, 4][..], 12.));
-    let y = &run("Unsqueeze", "", 6, &[x.clone()], vec![attr::ints("axes", &[0, 3])]).unwrap()[0];
+    let y = &run("Unsqueeze", "", 6, std::slice::from_ref(&x), vec![attr::ints("axes", &[0, 3])]).unwrap()[0];
     assert_eq!(y.shape(), &[1, 2, 3, 1, 4]);
     let y = &run("Squeeze", "", 13, &[y.clone(), i64s(&[0])], vec![]).unwrap()[0];
     assert_eq!(y.shape(), &[2, 3, 1, 4]);
     assert!(run("Squeeze", "", 13, &[x.clone(), i64s(&[1])], vec![]).is_err());
-    let y = &run("Concat", "", 13, &[f(&[1, 2], &[1., 2.]), f(&[2, 2], &[3., 4., 5., 6.])], vec![attr::int("axis", 0)]).unwrap()[0];
+    let y = &run("Concat", "", 13, &[f(&[1, 2], &[1., 2.]), f(&[2, 2], &[3., 4., 5., 6.])], vec![attr::int("axis", 0)])
+        .unwrap()[0];
     assert_eq!((y.shape(), vals(y)), (&[3usize, 2][..], vec![1., 2., 3., 4., 5., 6.]));
 }
 
@@ -89,7 +101,10 @@ fn shape_ops() {
 fn elementwise_ops_broadcast_like_numpy() {
     let a = f(&[2, 1], &[1., 2.]);
     let b = f(&[3], &[10., 20., 30.]);
-    assert_eq!(vals(&run("Add", "", 13, &[a.clone(), b.clone()], vec![]).unwrap()[0]), vec![11., 21., 31., 12., 22., 32.]);
+    assert_eq!(
+        vals(&run("Add", "", 13, &[a.clone(), b.clone()], vec![]).unwrap()[0]),
+        vec![11., 21., 31., 12., 22., 32.]
+    );
     assert_eq!(vals(&run("Sub", "", 13, &[a.clone(), b.clone()], vec![]).unwrap()[0])[0], -9.);
     assert_eq!(vals(&run("Mul", "", 13, &[a.clone(), b.clone()], vec![]).unwrap()[0])[5], 60.);
     assert_eq!(vals(&run("Div", "", 13, &[a.clone(), b.clone()], vec![]).unwrap()[0])[3], 0.2);
@@ -98,20 +113,41 @@ fn elementwise_ops_broadcast_like_numpy() {
     assert_eq!(vals(&run("Div", "", 13, &[i64s(&[-7, 7]), i64s(&[2, 2])], vec![]).unwrap()[0]), vec![-3., 3.]);
     assert!(run("Div", "", 13, &[i64s(&[1]), i64s(&[0])], vec![]).is_err());
     let x = f(&[5], &[-2., -0.5, 0., 0.5, 2.]);
-    assert_eq!(vals(&run("Relu", "", 13, &[x.clone()], vec![]).unwrap()[0]), vec![0., 0., 0., 0.5, 2.]);
-    assert_eq!(vals(&run("Round", "", 13, &[f(&[4], &[0.5, 1.5, 2.5, -0.5])], vec![]).unwrap()[0]), vec![0., 2., 2., -0.]);
-    assert!((vals(&run("Sigmoid", "", 13, &[x.clone()], vec![]).unwrap()[0])[2] - 0.5).abs() < 1e-7);
-    assert!((vals(&run("Tanh", "", 13, &[x.clone()], vec![]).unwrap()[0])[4] - 2f32.tanh()).abs() < 1e-7);
+    assert_eq!(vals(&run("Relu", "", 13, std::slice::from_ref(&x), vec![]).unwrap()[0]), vec![0., 0., 0., 0.5, 2.]);
+    assert_eq!(
+        vals(&run("Round", "", 13, &[f(&[4], &[0.5, 1.5, 2.5, -0.5])], vec![]).unwrap()[0]),
+        vec![0., 2., 2., -0.]
+    );
+    assert!((vals(&run("Sigmoid", "", 13, std::slice::from_ref(&x), vec![]).unwrap()[0])[2] - 0.5).abs() < 1e-7);
+    assert!((vals(&run("Tanh", "", 13, std::slice::from_ref(&x), vec![]).unwrap()[0])[4] - 2f32.tanh()).abs() < 1e-7);
     // Clip: attributes before opset 11, inputs after.
-    assert_eq!(vals(&run("Clip", "", 6, &[x.clone()], vec![attr::float("min", -1.), attr::float("max", 1.)]).unwrap()[0]), vec![-1., -0.5, 0., 0.5, 1.]);
-    assert_eq!(vals(&run("Clip", "", 13, &[x.clone(), Tensor::scalar_f32(0.), Tensor::scalar_f32(1.)], vec![]).unwrap()[0]), vec![0., 0., 0., 0.5, 1.]);
+    assert_eq!(
+        vals(
+            &run("Clip", "", 6, std::slice::from_ref(&x), vec![attr::float("min", -1.), attr::float("max", 1.)])
+                .unwrap()[0]
+        ),
+        vec![-1., -0.5, 0., 0.5, 1.]
+    );
+    assert_eq!(
+        vals(&run("Clip", "", 13, &[x.clone(), Tensor::scalar_f32(0.), Tensor::scalar_f32(1.)], vec![]).unwrap()[0]),
+        vec![0., 0., 0., 0.5, 1.]
+    );
 }
 
 #[test]
 fn batchnorm_cast_constant_dropout() {
     let x = f(&[1, 2, 1], &[1., 3.]);
     let p = |a: f32, b: f32| f(&[2], &[a, b]);
-    let y = vals(&run("BatchNormalization", "", 13, &[x, p(2., 1.), p(0.5, 0.), p(1., 1.), p(4., 1.)], vec![attr::float("epsilon", 0.)]).unwrap()[0]);
+    let y = vals(
+        &run(
+            "BatchNormalization",
+            "",
+            13,
+            &[x, p(2., 1.), p(0.5, 0.), p(1., 1.), p(4., 1.)],
+            vec![attr::float("epsilon", 0.)],
+        )
+        .unwrap()[0],
+    );
     assert_eq!(y, vec![0.5, 2.]); // (1−1)/2·2+0.5, (3−1)/1·1+0
     let y = &run("Cast", "", 13, &[f(&[3], &[-1.7, 2.9, 300.])], vec![attr::int("to", 7)]).unwrap()[0];
     assert_eq!(y.to_i64().iter().copied().collect::<Vec<_>>(), vec![-1, 2, 300]);

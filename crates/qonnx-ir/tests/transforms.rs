@@ -82,7 +82,8 @@ fn baked_batch_is_kept_and_symbolic_batch_propagates() {
     assert_eq!(out, vec![qonnx_ir::Dim::Value(789444), qonnx_ir::Dim::Value(5)]);
     // Declare the batch symbolic: every intermediate follows the symbol.
     let vi = m.graph.inputs[0].clone();
-    m.graph.inputs[0].set_tensor_type(vi.elem_type(), Some(&[qonnx_ir::Dim::Param("N".into()), qonnx_ir::Dim::Value(16)]));
+    m.graph.inputs[0]
+        .set_tensor_type(vi.elem_type(), Some(&[qonnx_ir::Dim::Param("N".into()), qonnx_ir::Dim::Value(16)]));
     m.graph.value_info.clear();
     transform::infer_shapes(&mut m).unwrap();
     for v in &m.graph.value_info {
@@ -203,7 +204,9 @@ fn unrepresentable_quantizers_stay_and_are_reported() {
     use qonnx_ir::model::{Graph, Initializer, Node, ValueInfo};
     use qonnx_ir::proto::data_type::FLOAT;
     let mut g = Graph::default();
-    for (k, (bits, zp, mode)) in [(12.0, 0.0, "ROUND"), (4.0, 1.0, "ROUND"), (4.0, 0.0, "FLOOR"), (4.0, 0.0, "ROUND")].iter().enumerate() {
+    for (k, (bits, zp, mode)) in
+        [(12.0, 0.0, "ROUND"), (4.0, 1.0, "ROUND"), (4.0, 0.0, "FLOOR"), (4.0, 0.0, "ROUND")].iter().enumerate()
+    {
         let (i, o) = (if k == 0 { "x".to_string() } else { format!("t{k}") }, format!("t{}", k + 1));
         let mut n = Node::new("Quant", &[&i, &format!("s{k}"), &format!("z{k}"), &format!("b{k}")], &[&o]);
         n.domain = Some("qonnx.custom_op.general".into());

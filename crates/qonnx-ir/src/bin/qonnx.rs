@@ -111,10 +111,10 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Exec { model, input, output, batch, exact } => {
             let m = Model::load(&model)?;
             let x: ArrayD<f32> = read_npy(&input).with_context(|| format!("reading {}", input.display()))?;
-            if let Some(b) = batch {
-                if x.shape().first() != Some(&b) {
-                    bail!("--batch {b} but the input has shape {:?}", x.shape());
-                }
+            if let Some(b) = batch
+                && x.shape().first() != Some(&b)
+            {
+                bail!("--batch {b} but the input has shape {:?}", x.shape());
             }
             let inputs = m.graph.real_inputs();
             let [first] = inputs.as_slice() else { bail!("the model has {} inputs; exec supports one", inputs.len()) };

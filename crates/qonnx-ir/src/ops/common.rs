@@ -237,10 +237,10 @@ pub(crate) fn softmax_like(
     let mut out = x.as_standard_layout().into_owned();
     if legacy {
         let inner: usize = x.shape()[axis..].iter().product();
-        if let Some(data) = out.as_slice_mut() {
-            if inner > 0 {
-                data.chunks_mut(inner).for_each(row);
-            }
+        if let Some(data) = out.as_slice_mut()
+            && inner > 0
+        {
+            data.chunks_mut(inner).for_each(row);
         }
     } else {
         for mut lane in out.lanes_mut(ndarray::Axis(axis)) {

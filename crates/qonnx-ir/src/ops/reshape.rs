@@ -32,7 +32,7 @@ pub(crate) fn resolve_shape(node: &Node, shape: &[usize], spec: &[i64], allow_ze
     }
     let known: usize = out.iter().product();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(node.error(format!("cannot reshape {shape:?} to {spec:?}")));
         }
         out[i] = total / known;
