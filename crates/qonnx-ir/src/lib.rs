@@ -18,6 +18,7 @@
 //! ```
 
 pub mod attr;
+pub mod builder;
 pub mod cost;
 pub mod datatype;
 pub mod error;

@@ -1,0 +1,141 @@
+//! Building graphs in code: named inputs, initializers, nodes and outputs, with QONNX quantizers
+//! as one call.
+//!
+//! ```
+//! use qonnx_ir::builder::GraphBuilder;
+//! use qonnx_ir::{Dim, Tensor};
+//! # fn main() -> Result<(), qonnx_ir::Error> {
+//! let mut b = GraphBuilder::new("dense");
+//! let x = b.input_f32("x", &[Dim::Param("N".into()), Dim::Value(4)]);
+//! let w = b.initializer("w", Tensor::from_f32(&[4, 2], vec![0.5; 8])?);
+//! let wq = b.quant(&w, 0.125, 0.0, 4, true, false, "ROUND");
+//! let y = b.node("MatMul", &[&x, &wq], &[]);
+//! let y = b.node("Relu", &[&y], &[]);
+//! b.output_f32(&y);
+//! let model = b.build();
+//! assert_eq!(model.graph.nodes.len(), 3);
+//! # Ok(()) }
+//! ```
+
+use crate::attr;
+use crate::model::{Dim, Graph, Initializer, Model, Node, QONNX_DOMAIN, ValueInfo};
+use crate::proto::{AttributeProto, data_type};
+use crate::tensor::Tensor;
+
+/// Builds a [`Model`] step by step. Tensor names are returned as `String`s to wire nodes.
+#[derive(Debug, Clone)]
+pub struct GraphBuilder {
+    graph: Graph,
+    counter: usize,
+    onnx_opset: i64,
+    uses_qonnx: bool,
+}
+
+impl GraphBuilder {
+    /// An empty graph called `name`, for ONNX opset 13.
+    pub fn new(name: &str) -> GraphBuilder {
+        GraphBuilder {
+            graph: Graph { name: Some(name.to_string()), ..Default::default() },
+            counter: 0,
+            onnx_opset: 13,
+            uses_qonnx: false,
+        }
+    }
+
+    /// Sets the ONNX default-domain opset (13 unless changed).
+    pub fn opset(mut self, version: i64) -> GraphBuilder {
+        self.onnx_opset = version;
+        self
+    }
+
+    /// Adds a float32 graph input.
+    pub fn input_f32(&mut self, name: &str, shape: &[Dim]) -> String {
+        self.graph.inputs.push(ValueInfo::tensor(name, data_type::FLOAT, shape));
+        name.to_string()
+    }
+
+    /// Adds an initializer.
+    pub fn initializer(&mut self, name: &str, value: Tensor) -> String {
+        self.graph.initializers.push(Initializer::new(name, value));
+        name.to_string()
+    }
+
+    /// Adds a node of the default domain with one output, named `<op>_<k>`; returns the output.
+    pub fn node(&mut self, op: &str, inputs: &[&str], attrs: &[AttributeProto]) -> String {
+        self.node_in("", op, inputs, attrs)
+    }
+
+    /// Adds a node of `domain` with one output; returns the output.
+    pub fn node_in(&mut self, domain: &str, op: &str, inputs: &[&str], attrs: &[AttributeProto]) -> String {
+        let k = self.counter;
+        self.counter += 1;
+        let name = format!("{op}_{k}");
+        let out = format!("{name}_out0");
+        let mut n = Node::new(op, inputs, &[&out]);
+        n.name = Some(name);
+        if !domain.is_empty() {
+            n.domain = Some(domain.to_string());
+        }
+        n.attributes = attrs.to_vec();
+        self.graph.nodes.push(n);
+        out
+    }
+
+    /// Adds a QONNX `Quant` of `x` with scalar scale, zero-point and bit width; returns its output.
+    #[allow(clippy::too_many_arguments)]
+    pub fn quant(
+        &mut self,
+        x: &str,
+        scale: f32,
+        zeropt: f32,
+        bits: u32,
+        signed: bool,
+        narrow: bool,
+        rounding: &str,
+    ) -> String {
+        self.quant_tensor(x, Tensor::scalar_f32(scale), zeropt, bits, signed, narrow, rounding)
+    }
+
+    /// Adds a QONNX `Quant` with a scale tensor (per channel: broadcastable to `x`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn quant_tensor(
+        &mut self,
+        x: &str,
+        scale: Tensor,
+        zeropt: f32,
+        bits: u32,
+        signed: bool,
+        narrow: bool,
+        rounding: &str,
+    ) -> String {
+        self.uses_qonnx = true;
+        let k = self.counter;
+        let (s, z, b) = (format!("Quant_{k}_scale"), format!("Quant_{k}_zeropt"), format!("Quant_{k}_bitwidth"));
+        self.initializer(&s, scale);
+        self.initializer(&z, Tensor::scalar_f32(zeropt));
+        self.initializer(&b, Tensor::scalar_f32(bits as f32));
+        let attrs = [
+            attr::int("signed", i64::from(signed)),
+            attr::int("narrow", i64::from(narrow)),
+            attr::string("rounding_mode", rounding),
+        ];
+        self.node_in(QONNX_DOMAIN, "Quant", &[x, &s, &z, &b], &attrs)
+    }
+
+    /// Marks `name` a float32 graph output (shape left to inference).
+    pub fn output_f32(&mut self, name: &str) {
+        self.graph.outputs.push(ValueInfo::tensor(name, data_type::FLOAT, &[]));
+        if let Some(o) = self.graph.outputs.last_mut() {
+            o.set_tensor_type(Some(data_type::FLOAT), None);
+        }
+    }
+
+    /// The model, with opset imports for the default domain and (if used) the QONNX domain.
+    pub fn build(self) -> Model {
+        let mut opsets = vec![("", self.onnx_opset)];
+        if self.uses_qonnx || self.graph.nodes.iter().any(|n| n.is_qonnx()) {
+            opsets.push((QONNX_DOMAIN, 1));
+        }
+        Model::new(self.graph, &opsets)
+    }
+}
