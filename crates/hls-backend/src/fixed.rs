@@ -1,0 +1,318 @@
+//! Fixed-point types with the exact semantics of Xilinx `ap_fixed` / `ap_ufixed`: a value is an
+//! integer `v` times `2^−F` (F fractional bits, F = W − I, possibly negative), stored in `W` bits;
+//! casts quantize with a rounding mode at the new LSB and then handle overflow at the new MSB.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{HlsError, Result};
+
+/// `ap_fixed` quantization (rounding) modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Rounding {
+    /// `AP_TRN`: toward −∞ (drop bits).
+    Trn,
+    /// `AP_TRN_ZERO`: toward zero.
+    TrnZero,
+    /// `AP_RND`: to nearest, ties toward +∞.
+    Rnd,
+    /// `AP_RND_ZERO`: to nearest, ties toward zero.
+    RndZero,
+    /// `AP_RND_MIN_INF`: to nearest, ties toward −∞.
+    RndMinInf,
+    /// `AP_RND_INF`: to nearest, ties away from zero.
+    RndInf,
+    /// `AP_RND_CONV`: to nearest, ties to even (convergent).
+    RndConv,
+}
+
+/// `ap_fixed` overflow modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Overflow {
+    /// `AP_WRAP`: two's-complement wrap-around.
+    Wrap,
+    /// `AP_SAT`: saturate to the type's range.
+    Sat,
+    /// `AP_SAT_ZERO`: overflow gives zero.
+    SatZero,
+    /// `AP_SAT_SYM`: saturate to a symmetric range (signed: ±(2^(W−1)−1)).
+    SatSym,
+}
+
+impl Rounding {
+    /// The C++ enumerator.
+    pub fn cpp(self) -> &'static str {
+        match self {
+            Rounding::Trn => "AP_TRN",
+            Rounding::TrnZero => "AP_TRN_ZERO",
+            Rounding::Rnd => "AP_RND",
+            Rounding::RndZero => "AP_RND_ZERO",
+            Rounding::RndMinInf => "AP_RND_MIN_INF",
+            Rounding::RndInf => "AP_RND_INF",
+            Rounding::RndConv => "AP_RND_CONV",
+        }
+    }
+}
+
+impl Overflow {
+    /// The C++ enumerator.
+    pub fn cpp(self) -> &'static str {
+        match self {
+            Overflow::Wrap => "AP_WRAP",
+            Overflow::Sat => "AP_SAT",
+            Overflow::SatZero => "AP_SAT_ZERO",
+            Overflow::SatSym => "AP_SAT_SYM",
+        }
+    }
+}
+
+/// A fixed-point type: `ap_fixed<W, I, Q, O>` (signed) or `ap_ufixed<W, I, Q, O>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FixedType {
+    /// Total bits W (1 ..= 62 here, so values fit i64 with headroom).
+    pub width: u32,
+    /// Integer bits I (sign included for signed types); may be negative or exceed W.
+    pub int_bits: i32,
+    /// Signed (`ap_fixed`) or unsigned (`ap_ufixed`).
+    pub signed: bool,
+    /// Quantization mode.
+    pub rounding: Rounding,
+    /// Overflow mode.
+    pub overflow: Overflow,
+}
+
+/// The widest type the emulator handles (values and intermediate products fit in i64/i128).
+pub const MAX_WIDTH: u32 = 62;
+
+impl FixedType {
+    /// A type with truncation and wrap-around (the `ap_fixed` defaults).
+    pub fn new(width: u32, int_bits: i32, signed: bool) -> Result<FixedType> {
+        if !(1..=MAX_WIDTH).contains(&width) || (signed && width < 2 && int_bits < 1) {
+            return Err(HlsError::Precision(format!("width {width} is outside 1..={MAX_WIDTH}")));
+        }
+        Ok(FixedType { width, int_bits, signed, rounding: Rounding::Trn, overflow: Overflow::Wrap })
+    }
+
+    /// The same type with other quantization and overflow modes.
+    pub fn with_modes(mut self, rounding: Rounding, overflow: Overflow) -> FixedType {
+        self.rounding = rounding;
+        self.overflow = overflow;
+        self
+    }
+
+    /// Fractional bits F = W − I.
+    pub fn frac(&self) -> i32 {
+        self.width as i32 - self.int_bits
+    }
+
+    /// The smallest raw integer.
+    pub fn min_raw(&self) -> i64 {
+        if self.signed { -(1i64 << (self.width - 1)) } else { 0 }
+    }
+
+    /// The largest raw integer.
+    pub fn max_raw(&self) -> i64 {
+        if self.signed { (1i64 << (self.width - 1)) - 1 } else { (1i64 << self.width) - 1 }
+    }
+
+    /// The value of a raw integer.
+    pub fn value(&self, raw: i64) -> f64 {
+        raw as f64 * (-f64::from(self.frac())).exp2()
+    }
+
+    /// The C++ type, e.g. `ap_fixed<16,6,AP_RND_CONV,AP_SAT>` (default modes are left out).
+    pub fn cpp(&self) -> String {
+        let base = if self.signed { "ap_fixed" } else { "ap_ufixed" };
+        if self.rounding == Rounding::Trn && self.overflow == Overflow::Wrap {
+            format!("{base}<{},{}>", self.width, self.int_bits)
+        } else {
+            format!("{base}<{},{},{},{}>", self.width, self.int_bits, self.rounding.cpp(), self.overflow.cpp())
+        }
+    }
+
+    /// The narrowest type (truncation, wrap) holding every raw integer in `[lo, hi]` at `frac`
+    /// fractional bits.
+    pub fn for_range(lo: i64, hi: i64, frac: i32) -> Result<FixedType> {
+        let signed = lo < 0;
+        let mut w = 1u32;
+        loop {
+            let t = FixedType {
+                width: w,
+                int_bits: w as i32 - frac,
+                signed,
+                rounding: Rounding::Trn,
+                overflow: Overflow::Wrap,
+            };
+            if t.min_raw() <= lo && hi <= t.max_raw() && (w >= 2 || !signed) {
+                return Ok(t);
+            }
+            w += 1;
+            if w > MAX_WIDTH {
+                return Err(HlsError::Precision(format!("range [{lo}, {hi}] needs more than {MAX_WIDTH} bits")));
+            }
+        }
+    }
+
+    /// Casts raw integer `v` with `from_frac` fractional bits into this type, as an `ap_fixed`
+    /// assignment does: quantize at this type's LSB with its rounding mode, then apply its
+    /// overflow mode.
+    pub fn cast(&self, v: i64, from_frac: i32) -> i64 {
+        let shift = self.frac() - from_frac;
+        let q = if shift >= 0 {
+            // Exact: the result may exceed i64 only for absurd types, so use i128.
+            let w = (v as i128) << shift.min(64);
+            w.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+        } else {
+            round_shift(v, (-shift) as u32, self.rounding)
+        };
+        self.overflow(q)
+    }
+
+    /// Applies the overflow mode to a raw integer that is already at this type's LSB.
+    pub fn overflow(&self, q: i64) -> i64 {
+        let (lo, hi) = (self.min_raw(), self.max_raw());
+        if (lo..=hi).contains(&q) {
+            if self.overflow == Overflow::SatSym && self.signed && q == lo {
+                return lo + 1;
+            }
+            return q;
+        }
+        match self.overflow {
+            Overflow::Sat => q.clamp(lo, hi),
+            Overflow::SatSym => {
+                if self.signed {
+                    q.clamp(lo + 1, hi)
+                } else {
+                    q.clamp(lo, hi)
+                }
+            }
+            Overflow::SatZero => 0,
+            Overflow::Wrap => {
+                let m = (q as u64) & ((1u64 << self.width) - 1);
+                if self.signed && m >> (self.width - 1) == 1 { (m as i64) - (1i64 << self.width) } else { m as i64 }
+            }
+        }
+    }
+
+    /// Converts a float to this type (as `ap_fixed`'s constructor from `double`: quantize with
+    /// the type's rounding mode, then overflow). NaN becomes 0.
+    pub fn from_f64(&self, x: f64) -> i64 {
+        if x.is_nan() {
+            return 0;
+        }
+        let scaled = x * f64::from(self.frac()).exp2();
+        let lo = scaled.floor();
+        let rem = scaled - lo;
+        let lo_i = lo.clamp(-9.0e18, 9.0e18) as i64;
+        let up = match self.rounding {
+            Rounding::Trn => false,
+            Rounding::TrnZero => rem > 0.0 && scaled < 0.0,
+            Rounding::Rnd => rem >= 0.5,
+            Rounding::RndZero => rem > 0.5 || (rem == 0.5 && scaled < 0.0),
+            Rounding::RndMinInf => rem > 0.5,
+            Rounding::RndInf => rem > 0.5 || (rem == 0.5 && scaled > 0.0),
+            Rounding::RndConv => rem > 0.5 || (rem == 0.5 && lo_i & 1 == 1),
+        };
+        self.overflow(lo_i.saturating_add(i64::from(up)))
+    }
+}
+
+/// `v · 2^−s` rounded to an integer with `mode` (s ≥ 1).
+pub fn round_shift(v: i64, s: u32, mode: Rounding) -> i64 {
+    if s >= 63 {
+        let neg = v < 0;
+        return match mode {
+            Rounding::Trn => {
+                if neg {
+                    -1
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        };
+    }
+    let floor = v >> s;
+    let rem = v - (floor << s); // 0 ≤ rem < 2^s
+    let half = 1i64 << (s - 1);
+    let up = match mode {
+        Rounding::Trn => false,
+        Rounding::TrnZero => v < 0 && rem != 0,
+        Rounding::Rnd => rem >= half,
+        Rounding::RndZero => rem > half || (rem == half && v < 0),
+        Rounding::RndMinInf => rem > half,
+        Rounding::RndInf => rem > half || (rem == half && v >= 0),
+        Rounding::RndConv => rem > half || (rem == half && floor & 1 == 1),
+    };
+    floor + i64::from(up)
+}
+
+impl fmt::Display for FixedType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.cpp())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_modes_at_ties_and_between() {
+        // Values in quarters: −1.5, −0.75(=−3/4), −0.5, 0.5, 0.75, 1.5, 2.5 → shift by 2 bits.
+        let cases: [(i64, [i64; 7]); 7] = [
+            (-6, [-2, -1, -1, -1, -2, -2, -2]),
+            (-3, [-1, 0, -1, -1, -1, -1, -1]),
+            (-2, [-1, 0, 0, 0, -1, -1, 0]),
+            (2, [0, 0, 1, 0, 0, 1, 0]),
+            (3, [0, 0, 1, 1, 1, 1, 1]),
+            (6, [1, 1, 2, 1, 1, 2, 2]),
+            (10, [2, 2, 3, 2, 2, 3, 2]),
+        ];
+        let modes = [
+            Rounding::Trn,
+            Rounding::TrnZero,
+            Rounding::Rnd,
+            Rounding::RndZero,
+            Rounding::RndMinInf,
+            Rounding::RndInf,
+            Rounding::RndConv,
+        ];
+        for (v, want) in cases {
+            for (m, w) in modes.iter().zip(want) {
+                assert_eq!(round_shift(v, 2, *m), w, "{v}/4 with {m:?}");
+                let t = FixedType::new(8, 8, true).unwrap().with_modes(*m, Overflow::Wrap);
+                assert_eq!(t.from_f64(v as f64 / 4.0), w, "from_f64 {v}/4 with {m:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn overflow_modes() {
+        let t = FixedType::new(4, 4, true).unwrap(); // −8..7
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::Wrap).overflow(9), -7);
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::Wrap).overflow(-9), 7);
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::Sat).overflow(9), 7);
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::Sat).overflow(-100), -8);
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::SatSym).overflow(-100), -7);
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::SatSym).overflow(-8), -7);
+        assert_eq!(t.with_modes(Rounding::Trn, Overflow::SatZero).overflow(8), 0);
+        let u = FixedType::new(3, 3, false).unwrap().with_modes(Rounding::Trn, Overflow::Sat);
+        assert_eq!((u.overflow(-2), u.overflow(9)), (0, 7));
+    }
+
+    #[test]
+    fn cast_between_scales() {
+        let acc = 0b1011_0110; // 182 at 5 fractional bits = 5.6875
+        let t = FixedType::new(6, 0, false).unwrap().with_modes(Rounding::RndConv, Overflow::Sat); // ufixed<6,0>
+        assert_eq!(t.cast(acc, 5), 63); // saturates at 63/64
+        let t = FixedType::new(8, 4, true).unwrap().with_modes(Rounding::RndConv, Overflow::Sat); // 4 frac bits
+        assert_eq!(t.cast(acc, 5), 91); // 182/2 = 91 exactly
+        assert_eq!(t.cast(183, 5), 92); // 91.5 → 92 (even)
+        assert_eq!(t.cast(181, 5), 90); // 90.5 → 90 (even)
+        assert_eq!(t.cast(3, 2), 12); // widening is exact
+        assert_eq!(FixedType::for_range(-5, 100, 3).unwrap().cpp(), "ap_fixed<8,5>");
+        assert_eq!(FixedType::for_range(0, 255, 0).unwrap().cpp(), "ap_ufixed<8,8>");
+    }
+}
