@@ -25,6 +25,7 @@ pub mod fixed;
 pub mod lower;
 pub mod model;
 pub mod softmax;
+pub mod writer;
 
 pub use config::HlsConfig;
 pub use emulator::{Emulator, EmulatorOutput};

@@ -37,7 +37,10 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
         Some([_, qonnx_ir::Dim::Value(n)]) => *n as usize,
         Some([qonnx_ir::Dim::Value(n)]) => *n as usize,
         other => {
-            return Err(HlsError::Structure(format!("input `{}` must be [batch, features], got {other:?}", input.name)));
+            return Err(HlsError::Structure(format!(
+                "input `{}` must be [batch, features], got {other:?}",
+                input.name
+            )));
         }
     };
     let input_type: FixedType = config.input_precision.parse()?;
@@ -329,8 +332,12 @@ impl<'a> Builder<'a> {
         let (sp, sb) = ((facc - fx - fw) as u32, (facc - bias_type.frac()) as u32);
         let (xlo, xhi) = (i128::from(in_t.min_raw()), i128::from(in_t.max_raw()));
         let (mut lo, mut hi) = (i128::MAX, i128::MIN);
+        // Every partial sum (bias first, then products in any order) lies between the sum of
+        // the products' minima and maxima widened by the bias, so no step of the generated
+        // accumulation can overflow either.
         for j in 0..n_out {
-            let (mut a, mut b) = (i128::from(bias_raw[j]) << sb, i128::from(bias_raw[j]) << sb);
+            let bj = i128::from(bias_raw[j]) << sb;
+            let (mut a, mut b) = (bj.min(0), bj.max(0));
             for i in 0..n_in {
                 let wv = i128::from(weights[i * n_out + j]);
                 let (p, q) = ((wv * xlo) << sp, (wv * xhi) << sp);
@@ -395,8 +402,8 @@ impl<'a> Builder<'a> {
             let a = i128::from(scale[j]);
             let (p, q) = ((a * xlo) << sp, (a * xhi) << sp);
             let b = i128::from(shift[j]) << sb;
-            lo = lo.min(p.min(q) + b);
-            hi = hi.max(p.max(q) + b);
+            lo = lo.min(p.min(q) + b.min(0)).min(p.min(q));
+            hi = hi.max(p.max(q) + b.max(0)).max(p.max(q));
         }
         let fits = |v: i128| i64::try_from(v).map_err(|_| Self::unsupported(node, "affine range exceeds 62 bits"));
         let acc_type = FixedType::for_range(fits(lo)?, fits(hi)?, facc)?;
