@@ -21,6 +21,7 @@
 pub mod config;
 pub mod emulator;
 pub mod error;
+pub mod estimate;
 pub mod fixed;
 pub mod lower;
 pub mod model;

@@ -20,12 +20,33 @@ use crate::model::{Affine, Dense, HlsModel, Layer, LayerKind};
 /// Lowers `model` (cleaned up here on a copy) with `config`.
 pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
     config.validate()?;
+    // Cleanup without renaming, so that errors name the nodes as the user's file does.
     let mut m = model.clone();
-    transform::cleanup(&mut m)?;
+    transform::fix_domains(&mut m);
+    transform::sort_nodes(&mut m)?;
+    transform::infer_shapes(&mut m)?;
+    transform::fold_constants(&mut m, &Default::default())?;
+    transform::remove_static_inputs(&mut m);
+    transform::remove_unused(&mut m);
+    transform::infer_shapes(&mut m)?;
+    for (k, n) in m.graph.nodes.iter_mut().enumerate() {
+        if n.name().is_empty() {
+            n.name = Some(format!("{}_{k}", n.op_type));
+        }
+    }
     if m.graph.nodes.iter().any(|n| n.op_type == "BatchNormalization") {
         transform::batchnorm_to_affine(&mut m)?;
     }
     let g = &m.graph;
+    // Quantizer parameters must be constants (checked first: a parameter fed from outside would
+    // otherwise show up as a second graph input).
+    for n in g.nodes.iter().filter(|n| n.is_qonnx()) {
+        for (k, what) in [(1, "scale"), (2, "zero-point"), (3, "bit width")] {
+            if let Some(t) = n.inputs.get(k).filter(|t| g.initializer(t).is_none()) {
+                return Err(Builder::unsupported(n, format!("the {what} `{t}` must be a constant")));
+            }
+        }
+    }
     let inputs = g.real_inputs();
     let [input] = inputs.as_slice() else {
         return Err(HlsError::Structure(format!("the graph has {} inputs; one is supported", inputs.len())));
