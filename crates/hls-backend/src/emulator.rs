@@ -2,7 +2,7 @@
 //! of the generated C++ (`ap_fixed` casts, exact accumulators, the table softmax).
 
 use crate::error::{HlsError, Result};
-use crate::fixed::FixedType;
+use crate::fixed::{FixedType, cast_slice};
 use crate::model::{HlsModel, LayerKind};
 use crate::softmax;
 
@@ -15,6 +15,13 @@ pub struct Emulator {
 
 #[derive(Debug, Clone)]
 enum Plan {
+    /// Operands that fit i16 and an accumulator that fits i32 with no alignment shift: dot
+    /// products over transposed weights, which compilers turn into SIMD multiply-adds.
+    Dense16 {
+        /// Weights transposed, `[n_out][n_in]`.
+        wt: Vec<i16>,
+        bias: Vec<i32>,
+    },
     Dense {
         /// For each input i: the (output j, weight) pairs with non-zero weight.
         rows: Vec<Vec<(u32, i64)>>,
@@ -37,6 +44,14 @@ enum Plan {
     Argmax,
 }
 
+/// Per-sample working buffers.
+struct Scratch {
+    a: Vec<i64>,
+    b: Vec<i64>,
+    x16: Vec<i16>,
+    acc: Vec<i64>,
+}
+
 /// Outputs of a batch: raw integers and their type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmulatorOutput {
@@ -55,6 +70,17 @@ impl EmulatorOutput {
     }
 }
 
+/// Whether a dense layer can run on i16 operands with an i32 accumulator: operands of at most 16
+/// bits, an accumulator of at most 31 bits (its range bounds every partial sum, see
+/// [`crate::lower`]), and products already at the accumulator's LSB.
+fn fits_16(in_t: FixedType, d: &crate::model::Dense) -> bool {
+    in_t.width <= 16
+        && d.weight_type.width <= 16
+        && d.acc_type.width <= 31
+        && d.bias_type.width <= 31
+        && in_t.frac() + d.weight_type.frac() == d.acc_type.frac()
+}
+
 impl Emulator {
     /// Prepares `model`.
     pub fn new(model: &HlsModel) -> Emulator {
@@ -63,6 +89,15 @@ impl Emulator {
             .iter()
             .enumerate()
             .map(|(li, l)| match &l.kind {
+                LayerKind::Dense(d) if fits_16(model.input_type_of(li), d) => {
+                    let n_out = d.n_out();
+                    let wt = (0..n_out)
+                        .flat_map(|j| (0..d.n_in).map(move |i| (i, j)))
+                        .map(|(i, j)| d.weights[i * n_out + j] as i16)
+                        .collect();
+                    let bias = d.bias.iter().map(|&b| (b << (d.acc_type.frac() - d.bias_type.frac())) as i32).collect();
+                    Plan::Dense16 { wt, bias }
+                }
                 LayerKind::Dense(d) => {
                     let n_out = d.n_out();
                     let rows = (0..d.n_in)
@@ -122,7 +157,8 @@ impl Emulator {
         self.run_raw(&self.quantize_inputs(x))
     }
 
-    /// Runs a batch of raw inputs already at the input type.
+    /// Runs a batch of raw inputs already at the input type. Samples run one at a time through
+    /// the whole network in two small buffers, which stay in the CPU's cache.
     pub fn run_raw(&self, x: &[i64]) -> Result<EmulatorOutput> {
         let n_in = self.model.n_inputs;
         if n_in == 0 || x.len() % n_in != 0 {
@@ -131,74 +167,86 @@ impl Emulator {
                 x.len()
             )));
         }
-        let batch = x.len() / n_in;
-        let mut cur = x.to_vec();
-        let mut n = n_in;
+        let n_out = self.model.n_outputs();
+        let width = self.model.layers.iter().map(|l| l.n_out).chain([n_in]).max().unwrap_or(n_in);
+        let mut raw = vec![0i64; x.len() / n_in * n_out];
+        let mut s = Scratch { a: vec![0; width], b: vec![0; width], x16: vec![0; width], acc: vec![0; width] };
+        for (xs, ys) in x.chunks_exact(n_in).zip(raw.chunks_exact_mut(n_out)) {
+            s.a[..n_in].copy_from_slice(xs);
+            let n = self.run_one(&mut s);
+            ys.copy_from_slice(&s.a[..n]);
+        }
+        Ok(EmulatorOutput { raw, n_outputs: n_out, ty: self.model.output_type() })
+    }
+
+    /// Runs the sample in `s.a[..n_inputs]`; leaves the outputs in `s.a` and returns their count.
+    fn run_one(&self, s: &mut Scratch) -> usize {
+        let mut n = self.model.n_inputs;
         let mut frac = self.model.input_type.frac();
         for (l, plan) in self.model.layers.iter().zip(&self.plans) {
             let n_out = l.n_out;
             let ty = l.out_type;
-            let mut next = vec![0i64; batch * n_out];
+            let (cur, next) = (&s.a[..n], &mut s.b[..n_out]);
             match plan {
-                Plan::Dense { rows, bias, prod_shift } => {
+                Plan::Dense16 { wt, bias } => {
                     let LayerKind::Dense(d) = &l.kind else { unreachable!("plan matches layer") };
                     let acc_frac = d.acc_type.frac();
-                    let mut acc = vec![0i64; n_out];
-                    for (xs, ys) in cur.chunks_exact(n).zip(next.chunks_exact_mut(n_out)) {
-                        acc.copy_from_slice(bias);
-                        for (&xi, row) in xs.iter().zip(rows) {
-                            if xi == 0 {
-                                continue;
-                            }
-                            for &(j, w) in row {
-                                acc[j as usize] += (xi * w) << prod_shift;
-                            }
+                    let x16 = &mut s.x16[..n];
+                    for (a, &v) in x16.iter_mut().zip(cur) {
+                        *a = v as i16;
+                    }
+                    let acc = &mut s.acc[..n_out];
+                    for ((a, w), &b) in acc.iter_mut().zip(wt.chunks_exact(n)).zip(bias) {
+                        let dot: i32 = x16.iter().zip(w).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
+                        *a = i64::from(b + dot);
+                    }
+                    cast_slice(&ty, acc_frac, acc, next);
+                }
+                Plan::Dense { rows, bias, prod_shift } => {
+                    let LayerKind::Dense(d) = &l.kind else { unreachable!("plan matches layer") };
+                    let acc = &mut s.acc[..n_out];
+                    acc.copy_from_slice(bias);
+                    for (&xi, row) in cur.iter().zip(rows) {
+                        if xi == 0 {
+                            continue;
                         }
-                        for (y, &a) in ys.iter_mut().zip(&acc) {
-                            *y = ty.cast(d.acc_type.overflow(a), acc_frac);
+                        for &(j, w) in row {
+                            acc[j as usize] += (xi * w) << prod_shift;
                         }
                     }
+                    for a in acc.iter_mut() {
+                        *a = d.acc_type.overflow(*a);
+                    }
+                    cast_slice(&ty, d.acc_type.frac(), acc, next);
                 }
                 Plan::Affine { scale, shift, prod_shift, bias_shift } => {
                     let LayerKind::Affine(a) = &l.kind else { unreachable!("plan matches layer") };
-                    for (xs, ys) in cur.chunks_exact(n).zip(next.chunks_exact_mut(n_out)) {
-                        for j in 0..n {
-                            let v = ((xs[j] * scale[j]) << prod_shift) + (shift[j] << bias_shift);
-                            ys[j] = ty.cast(v, a.acc_type.frac());
-                        }
+                    for j in 0..n {
+                        let v = ((cur[j] * scale[j]) << prod_shift) + (shift[j] << bias_shift);
+                        next[j] = ty.cast(v, a.acc_type.frac());
                     }
                 }
                 Plan::Relu => {
-                    for (y, &v) in next.iter_mut().zip(&cur) {
+                    for (y, &v) in next.iter_mut().zip(cur) {
                         *y = v.max(0);
                     }
                 }
-                Plan::Cast => {
-                    for (y, &v) in next.iter_mut().zip(&cur) {
-                        *y = ty.cast(v, frac);
-                    }
-                }
-                Plan::Softmax { exp, inv, shift } => {
-                    for (xs, ys) in cur.chunks_exact(n).zip(next.chunks_exact_mut(n_out)) {
-                        softmax::softmax(xs, frac, exp, inv, *shift, ys);
-                    }
-                }
+                Plan::Cast => cast_slice(&ty, frac, cur, next),
+                Plan::Softmax { exp, inv, shift } => softmax::softmax(cur, frac, exp, inv, *shift, next),
                 Plan::Argmax => {
-                    for (xs, ys) in cur.chunks_exact(n).zip(next.chunks_exact_mut(n_out)) {
-                        let mut best = 0;
-                        for (k, &v) in xs.iter().enumerate() {
-                            if v > xs[best] {
-                                best = k;
-                            }
+                    let mut best = 0;
+                    for (k, &v) in cur.iter().enumerate() {
+                        if v > cur[best] {
+                            best = k;
                         }
-                        ys[0] = best as i64;
                     }
+                    next[0] = best as i64;
                 }
             }
-            cur = next;
+            std::mem::swap(&mut s.a, &mut s.b);
             n = n_out;
             frac = ty.frac();
         }
-        Ok(EmulatorOutput { raw: cur, n_outputs: n, ty: self.model.output_type() })
+        n
     }
 }

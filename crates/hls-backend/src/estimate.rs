@@ -132,9 +132,15 @@ pub fn estimate(model: &HlsModel, config: &HlsConfig) -> Estimate {
 impl Estimate {
     /// A plain-text table.
     pub fn table(&self) -> String {
-        let mut s = format!("{:<12} {:>6} {:>8} {:>8} {:>8} {:>12}   ({})\n", "layer", "DSP", "LUT", "FF", "cycles", "BOPs", self.kind);
+        let mut s = format!(
+            "{:<12} {:>6} {:>8} {:>8} {:>8} {:>12}   ({})\n",
+            "layer", "DSP", "LUT", "FF", "cycles", "BOPs", self.kind
+        );
         for l in &self.layers {
-            s += &format!("{:<12} {:>6} {:>8} {:>8} {:>8} {:>12.0}\n", l.layer, l.dsp, l.lut, l.ff, l.latency_cycles, l.bops);
+            s += &format!(
+                "{:<12} {:>6} {:>8} {:>8} {:>8} {:>12.0}\n",
+                l.layer, l.dsp, l.lut, l.ff, l.latency_cycles, l.bops
+            );
         }
         s += &format!(
             "{:<12} {:>6} {:>8} {:>8} {:>8} {:>12.0}   latency ≈ {:.1} ns\n",

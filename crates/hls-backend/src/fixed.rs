@@ -289,6 +289,24 @@ mod tests {
     }
 
     #[test]
+    fn cast_slice_equals_cast() {
+        let vals: Vec<i64> = (-3000..3000).map(|v| v * 7 + 3).collect();
+        for rounding in [Rounding::RndConv, Rounding::Trn, Rounding::RndInf, Rounding::TrnZero] {
+            for overflow in [Overflow::Sat, Overflow::SatSym, Overflow::Wrap] {
+                for (w, i, signed) in [(6, 0, false), (8, 3, true), (12, 12, true)] {
+                    let t = FixedType::new(w, i, signed).unwrap().with_modes(rounding, overflow);
+                    for from in [-2, 0, 3, 9] {
+                        let mut out = vec![0; vals.len()];
+                        cast_slice(&t, from, &vals, &mut out);
+                        let want: Vec<i64> = vals.iter().map(|&v| t.cast(v, from)).collect();
+                        assert_eq!(out, want, "{t} from {from}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn overflow_modes() {
         let t = FixedType::new(4, 4, true).unwrap(); // −8..7
         assert_eq!(t.with_modes(Rounding::Trn, Overflow::Wrap).overflow(9), -7);
@@ -314,5 +332,51 @@ mod tests {
         assert_eq!(t.cast(3, 2), 12); // widening is exact
         assert_eq!(FixedType::for_range(-5, 100, 3).unwrap().cpp(), "ap_fixed<8,5>");
         assert_eq!(FixedType::for_range(0, 255, 0).unwrap().cpp(), "ap_ufixed<8,8>");
+    }
+}
+
+/// Casts a slice of raw values with `from_frac` fractional bits into `ty` (the same result as
+/// [`FixedType::cast`] element by element), with the mode decisions taken once per slice so the
+/// common cases run as straight-line, vectorizable loops.
+pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) {
+    let shift = ty.frac() - from_frac;
+    let (lo, hi) = (ty.min_raw(), ty.max_raw());
+    let sat_sym_lo = if ty.signed { lo + 1 } else { lo };
+    match (shift, ty.rounding, ty.overflow) {
+        (0..=32, _, Overflow::Sat) => {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = (v << shift).clamp(lo, hi);
+            }
+        }
+        (0..=32, _, Overflow::Wrap) => {
+            // Keep the low W bits, sign-extended for signed types.
+            let up = 64 - ty.width;
+            for (d, &v) in dst.iter_mut().zip(src) {
+                let x = (v << shift) << up;
+                *d = if ty.signed { x >> up } else { ((x as u64) >> up) as i64 };
+            }
+        }
+        (-62..=-1, Rounding::RndConv, Overflow::Sat | Overflow::SatSym) => {
+            let s = (-shift) as u32;
+            let half = 1i64 << (s - 1);
+            let lo = if ty.overflow == Overflow::SatSym { sat_sym_lo } else { lo };
+            for (d, &v) in dst.iter_mut().zip(src) {
+                let f = v >> s;
+                let rem = v - (f << s);
+                let up = i64::from(rem > half) | (i64::from(rem == half) & (f & 1));
+                *d = (f + up).clamp(lo, hi);
+            }
+        }
+        (-62..=-1, Rounding::Trn, Overflow::Sat) => {
+            let s = (-shift) as u32;
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = (v >> s).clamp(lo, hi);
+            }
+        }
+        _ => {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = ty.cast(v, from_frac);
+            }
+        }
     }
 }

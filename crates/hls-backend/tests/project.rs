@@ -21,7 +21,15 @@ fn generated_cpp_passes_syntax_check_and_tcl_runs_in_tclsh() {
     let hls = lower(&qkeras(), &cfg).unwrap();
     let dir = common::tmpdir("syntax").join("prj");
     let files = write_project(&hls, &cfg, &dir, &common::grid_inputs(4, 16, 1), None).unwrap();
-    for f in ["firmware/jet.cpp", "firmware/jet.h", "firmware/defines.h", "firmware/parameters.h", "jet_test.cpp", "build_prj.tcl", "README.md"] {
+    for f in [
+        "firmware/jet.cpp",
+        "firmware/jet.h",
+        "firmware/defines.h",
+        "firmware/parameters.h",
+        "jet_test.cpp",
+        "build_prj.tcl",
+        "README.md",
+    ] {
         assert!(files.iter().any(|p| p.to_str() == Some(f)), "{f} missing");
     }
     for src in ["firmware/jet.cpp", "jet_test.cpp"] {
@@ -48,7 +56,11 @@ fn generated_cpp_passes_syntax_check_and_tcl_runs_in_tclsh() {
     let calls = String::from_utf8_lossy(&tclsh.stdout);
     assert!(tclsh.status.success(), "{}", String::from_utf8_lossy(&tclsh.stderr));
     let last = calls.lines().last().unwrap_or("");
-    assert_eq!(last, "open_project set_top add_files add_files add_files open_solution set_part create_clock csim_design cosim_design", "{calls}");
+    assert_eq!(
+        last,
+        "open_project set_top add_files add_files add_files open_solution set_part create_clock csim_design cosim_design",
+        "{calls}"
+    );
 }
 
 #[test]
@@ -56,7 +68,12 @@ fn float_models_lower_and_csim_matches_emulator() {
     let Some(ap) = common::ap_types() else { return };
     for name in ["three_layer_keras", "three_layer_pytorch", "three_layer_bn_pytorch"] {
         let m = Model::load(common::testdata(&format!("models/{name}.onnx"))).unwrap();
-        let cfg = HlsConfig { name: "float_net".into(), softmax: SoftmaxImpl::Skip, default_precision: "ap_fixed<18,8,AP_RND_CONV,AP_SAT>".into(), ..Default::default() };
+        let cfg = HlsConfig {
+            name: "float_net".into(),
+            softmax: SoftmaxImpl::Skip,
+            default_precision: "ap_fixed<18,8,AP_RND_CONV,AP_SAT>".into(),
+            ..Default::default()
+        };
         let hls = lower(&m, &cfg).unwrap_or_else(|e| panic!("{name}: {e}"));
         // Inputs in [−1, 1), the range of standardized jet features.
         let x: Vec<f64> = common::grid_inputs(500, 16, 3).iter().map(|v| v / 8.0).collect();
@@ -124,7 +141,11 @@ fn bad_models_and_configs_are_typed_errors() {
     let mut m = quant_model(0.25, 0.0, "ROUND", true);
     m.graph.nodes[1].op_type = "Conv".into();
     let e = lower(&m, &cfg).unwrap_err();
-    assert!(matches!(&e, HlsError::UnsupportedOp { node, op } if node == "MatMul_0" && op == "Conv") || e.to_string().contains("Conv"), "{e}");
+    assert!(
+        matches!(&e, HlsError::UnsupportedOp { node, op } if node == "MatMul_0" && op == "Conv")
+            || e.to_string().contains("Conv"),
+        "{e}"
+    );
     // A configuration naming a layer that does not exist.
     let mut bad = HlsConfig::default();
     bad.layers.insert("dense_7".into(), LayerConfig { reuse_factor: Some(2), ..Default::default() });
@@ -158,14 +179,19 @@ fn failed_write_leaves_nothing_behind() {
 #[test]
 fn layer_overrides_change_types_and_estimates() {
     let mut cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
-    cfg.layers.insert("dense_3".into(), LayerConfig { result_precision: Some("ap_fixed<8,3,AP_RND_CONV,AP_SAT>".into()), ..Default::default() });
+    cfg.layers.insert(
+        "dense_3".into(),
+        LayerConfig { result_precision: Some("ap_fixed<8,3,AP_RND_CONV,AP_SAT>".into()), ..Default::default() },
+    );
     cfg.layers.insert("dense_0".into(), LayerConfig { reuse_factor: Some(4), ..Default::default() });
     let hls = lower(&qkeras(), &cfg).unwrap();
     assert_eq!(hls.output_type().cpp(), "ap_fixed<8,3,AP_RND_CONV,AP_SAT>");
     let base = estimate(&hls, &HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() });
     let est = estimate(&hls, &cfg);
     assert_eq!(est.kind, "analytic estimate");
-    assert!(est.layers[0].lut < base.layers[0].lut && est.layers[0].latency_cycles == base.layers[0].latency_cycles + 3);
+    assert!(
+        est.layers[0].lut < base.layers[0].lut && est.layers[0].latency_cycles == base.layers[0].latency_cycles + 3
+    );
     // The override saturates the logits as ap_fixed<8,3> would.
     let y = Emulator::new(&hls).run(&common::grid_inputs(200, 16, 5)).unwrap().values();
     assert!(y.iter().all(|v| (-4.0..4.0).contains(v) && (v * 32.0).fract() == 0.0));

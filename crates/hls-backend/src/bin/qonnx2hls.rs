@@ -50,7 +50,9 @@ fn run(cli: Cli) -> Result<()> {
         Some(p) => {
             let a: ArrayD<f64> = match read_npy::<_, ArrayD<f64>>(p) {
                 Ok(a) => a,
-                Err(_) => read_npy::<_, ArrayD<f32>>(p).with_context(|| format!("reading {}", p.display()))?.mapv(f64::from),
+                Err(_) => {
+                    read_npy::<_, ArrayD<f32>>(p).with_context(|| format!("reading {}", p.display()))?.mapv(f64::from)
+                }
             };
             let x: Vec<f64> = a.iter().copied().collect();
             let y = Emulator::new(&hls).run(&x)?.values();
