@@ -161,7 +161,7 @@ impl Emulator {
     /// the whole network in two small buffers, which stay in the CPU's cache.
     pub fn run_raw(&self, x: &[i64]) -> Result<EmulatorOutput> {
         let n_in = self.model.n_inputs;
-        if n_in == 0 || x.len() % n_in != 0 {
+        if n_in == 0 || !x.len().is_multiple_of(n_in) {
             return Err(HlsError::Input(format!(
                 "{} values are not a whole number of {n_in}-feature samples",
                 x.len()

@@ -221,17 +221,8 @@ impl FixedType {
 /// `v · 2^−s` rounded to an integer with `mode` (s ≥ 1).
 pub fn round_shift(v: i64, s: u32, mode: Rounding) -> i64 {
     if s >= 63 {
-        let neg = v < 0;
-        return match mode {
-            Rounding::Trn => {
-                if neg {
-                    -1
-                } else {
-                    0
-                }
-            }
-            _ => 0,
-        };
+        // Only the sign survives: −1 when truncating a negative value toward −∞, else 0.
+        return if mode == Rounding::Trn && v < 0 { -1 } else { 0 };
     }
     let floor = v >> s;
     let rem = v - (floor << s); // 0 ≤ rem < 2^s
@@ -251,6 +242,52 @@ pub fn round_shift(v: i64, s: u32, mode: Rounding) -> i64 {
 impl fmt::Display for FixedType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.cpp())
+    }
+}
+
+/// Casts a slice of raw values with `from_frac` fractional bits into `ty` (the same result as
+/// [`FixedType::cast`] element by element), with the mode decisions taken once per slice so the
+/// common cases run as straight-line, vectorizable loops.
+pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) {
+    let shift = ty.frac() - from_frac;
+    let (lo, hi) = (ty.min_raw(), ty.max_raw());
+    let sat_sym_lo = if ty.signed { lo + 1 } else { lo };
+    match (shift, ty.rounding, ty.overflow) {
+        (0..=32, _, Overflow::Sat) => {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = (v << shift).clamp(lo, hi);
+            }
+        }
+        (0..=32, _, Overflow::Wrap) => {
+            // Keep the low W bits, sign-extended for signed types.
+            let up = 64 - ty.width;
+            for (d, &v) in dst.iter_mut().zip(src) {
+                let x = (v << shift) << up;
+                *d = if ty.signed { x >> up } else { ((x as u64) >> up) as i64 };
+            }
+        }
+        (-62..=-1, Rounding::RndConv, Overflow::Sat | Overflow::SatSym) => {
+            let s = (-shift) as u32;
+            let half = 1i64 << (s - 1);
+            let lo = if ty.overflow == Overflow::SatSym { sat_sym_lo } else { lo };
+            for (d, &v) in dst.iter_mut().zip(src) {
+                let f = v >> s;
+                let rem = v - (f << s);
+                let up = i64::from(rem > half) | (i64::from(rem == half) & (f & 1));
+                *d = (f + up).clamp(lo, hi);
+            }
+        }
+        (-62..=-1, Rounding::Trn, Overflow::Sat) => {
+            let s = (-shift) as u32;
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = (v >> s).clamp(lo, hi);
+            }
+        }
+        _ => {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = ty.cast(v, from_frac);
+            }
+        }
     }
 }
 
@@ -332,51 +369,5 @@ mod tests {
         assert_eq!(t.cast(3, 2), 12); // widening is exact
         assert_eq!(FixedType::for_range(-5, 100, 3).unwrap().cpp(), "ap_fixed<8,5>");
         assert_eq!(FixedType::for_range(0, 255, 0).unwrap().cpp(), "ap_ufixed<8,8>");
-    }
-}
-
-/// Casts a slice of raw values with `from_frac` fractional bits into `ty` (the same result as
-/// [`FixedType::cast`] element by element), with the mode decisions taken once per slice so the
-/// common cases run as straight-line, vectorizable loops.
-pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) {
-    let shift = ty.frac() - from_frac;
-    let (lo, hi) = (ty.min_raw(), ty.max_raw());
-    let sat_sym_lo = if ty.signed { lo + 1 } else { lo };
-    match (shift, ty.rounding, ty.overflow) {
-        (0..=32, _, Overflow::Sat) => {
-            for (d, &v) in dst.iter_mut().zip(src) {
-                *d = (v << shift).clamp(lo, hi);
-            }
-        }
-        (0..=32, _, Overflow::Wrap) => {
-            // Keep the low W bits, sign-extended for signed types.
-            let up = 64 - ty.width;
-            for (d, &v) in dst.iter_mut().zip(src) {
-                let x = (v << shift) << up;
-                *d = if ty.signed { x >> up } else { ((x as u64) >> up) as i64 };
-            }
-        }
-        (-62..=-1, Rounding::RndConv, Overflow::Sat | Overflow::SatSym) => {
-            let s = (-shift) as u32;
-            let half = 1i64 << (s - 1);
-            let lo = if ty.overflow == Overflow::SatSym { sat_sym_lo } else { lo };
-            for (d, &v) in dst.iter_mut().zip(src) {
-                let f = v >> s;
-                let rem = v - (f << s);
-                let up = i64::from(rem > half) | (i64::from(rem == half) & (f & 1));
-                *d = (f + up).clamp(lo, hi);
-            }
-        }
-        (-62..=-1, Rounding::Trn, Overflow::Sat) => {
-            let s = (-shift) as u32;
-            for (d, &v) in dst.iter_mut().zip(src) {
-                *d = (v >> s).clamp(lo, hi);
-            }
-        }
-        _ => {
-            for (d, &v) in dst.iter_mut().zip(src) {
-                *d = ty.cast(v, from_frac);
-            }
-        }
     }
 }

@@ -37,56 +37,112 @@ impl ExecResult {
     }
 }
 
-/// A graph prepared for repeated execution: node order, op implementations and tensor
-/// lifetimes are worked out once.
+/// A graph prepared for repeated execution: node order, op implementations, tensor slots and
+/// lifetimes are worked out once, and nodes that depend on constants only (the quantizers on
+/// weights and biases) are computed once here instead of on every run.
 pub struct Executor<'m> {
     model: &'m Model,
-    order: Vec<usize>,
-    ops: Vec<&'static dyn Op>,
-    /// For each step, the tensors read for the last time there.
-    frees: Vec<Vec<&'m str>>,
+    /// Tensor names by slot.
+    names: Vec<String>,
+    /// Slots holding initializers and precomputed constants.
+    constants: Vec<(usize, Tensor)>,
+    /// Slots of the real graph inputs.
+    input_slots: Vec<usize>,
+    /// Slots of the graph outputs.
+    output_slots: Vec<usize>,
+    steps: Vec<Step>,
     ctx: OpContext,
+}
+
+/// One node to run.
+struct Step {
+    node: usize,
+    op: &'static dyn Op,
+    inputs: Vec<Option<usize>>,
+    outputs: Vec<Option<usize>>,
+    /// Slots read for the last time by this step.
+    frees: Vec<usize>,
 }
 
 impl<'m> Executor<'m> {
     /// Prepares `model`: sorts the nodes, resolves every op (an unknown op is an error naming the
-    /// node and op) and checks that every input exists.
+    /// node and op), checks that every input exists and that quantizer bit widths are constant,
+    /// and computes the constant-only nodes.
     pub fn new(model: &'m Model) -> Result<Executor<'m>> {
         let g = &model.graph;
         let order = g.topological_order()?;
-        let ops = order
-            .iter()
-            .map(|&i| {
-                let n = &g.nodes[i];
-                ops::lookup(n).ok_or_else(|| Error::UnknownOp {
-                    node: n.label(),
-                    op: n.op_type.clone(),
-                    domain: n.domain().to_string(),
-                })
+        let mut slot: HashMap<&str, usize> = HashMap::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut slot_of = |name: &'m str, names: &mut Vec<String>| -> usize {
+            *slot.entry(name).or_insert_with(|| {
+                names.push(name.to_string());
+                names.len() - 1
             })
-            .collect::<Result<Vec<_>>>()?;
-        for &i in &order {
-            check_constant_params(model, &g.nodes[i])?;
+        };
+        let mut constants: Vec<(usize, Tensor)> = Vec::new();
+        let mut is_const: Vec<bool> = Vec::new();
+        let mut marked = 0;
+        for init in &g.initializers {
+            let k = slot_of(init.name.as_str(), &mut names);
+            constants.push((k, init.value.clone()));
         }
-        let mut last_use: HashMap<&str, usize> = HashMap::new();
-        for (step, &i) in order.iter().enumerate() {
-            for inp in &g.nodes[i].inputs {
-                last_use.insert(inp.as_str(), step);
-            }
-        }
-        for o in &g.outputs {
-            last_use.remove(o.name.as_str());
-        }
-        let mut frees = vec![Vec::new(); order.len()];
-        for (name, step) in last_use {
-            frees[step].push(name);
-        }
+        let input_slots: Vec<usize> = g.real_inputs().iter().map(|v| slot_of(v.name.as_str(), &mut names)).collect();
         let ctx = OpContext {
             exact: false,
             onnx_opset: model.opset_version("").unwrap_or(0),
             qonnx_opset: model.qonnx_opset_version(),
         };
-        Ok(Executor { model, order, ops, frees, ctx })
+        let mut steps = Vec::new();
+        for &i in &order {
+            let n = &g.nodes[i];
+            let op = ops::lookup(n).ok_or_else(|| Error::UnknownOp {
+                node: n.label(),
+                op: n.op_type.clone(),
+                domain: n.domain().to_string(),
+            })?;
+            check_constant_params(model, n)?;
+            let inputs: Vec<Option<usize>> =
+                n.inputs.iter().map(|x| (!x.is_empty()).then(|| slot_of(x.as_str(), &mut names))).collect();
+            let outputs: Vec<Option<usize>> =
+                n.outputs.iter().map(|x| (!x.is_empty()).then(|| slot_of(x.as_str(), &mut names))).collect();
+            is_const.resize(names.len(), false);
+            for &(k, _) in &constants[marked..] {
+                is_const[k] = true;
+            }
+            marked = constants.len();
+            // A node of constants only (no graph input upstream, not a graph output) is run once now.
+            let constant = inputs.iter().flatten().all(|&k| is_const[k])
+                && !n.outputs.iter().any(|o| g.outputs.iter().any(|go| &go.name == o));
+            if constant {
+                let args: Vec<Option<&Tensor>> = inputs
+                    .iter()
+                    .map(|k| k.and_then(|k| constants.iter().find(|(c, _)| *c == k).map(|(_, t)| t)))
+                    .collect();
+                let outs = op.run(n, &args, &ctx)?;
+                for (k, t) in outputs.iter().zip(outs) {
+                    if let Some(k) = k {
+                        constants.push((*k, t));
+                    }
+                }
+                continue;
+            }
+            steps.push(Step { node: i, op, inputs, outputs, frees: Vec::new() });
+        }
+        let output_slots: Vec<usize> = g.outputs.iter().map(|o| slot_of(o.name.as_str(), &mut names)).collect();
+        // Lifetimes: a computed tensor is dropped after its last reader, unless it is an output.
+        let mut last_use: HashMap<usize, usize> = HashMap::new();
+        for (k, st) in steps.iter().enumerate() {
+            for &x in st.inputs.iter().flatten() {
+                last_use.insert(x, k);
+            }
+        }
+        for o in &output_slots {
+            last_use.remove(o);
+        }
+        for (x, k) in last_use {
+            steps[k].frees.push(x);
+        }
+        Ok(Executor { model, names, constants, input_slots, output_slots, steps, ctx })
     }
 
     /// Runs the graph on `inputs` (name, tensor). Every real graph input must be supplied with
@@ -94,63 +150,65 @@ impl<'m> Executor<'m> {
     /// dimension is a number (the first dimension is free when `opts.any_batch`).
     pub fn run(&self, inputs: &[(&str, Tensor)], opts: &ExecOptions) -> Result<ExecResult> {
         let g = &self.model.graph;
-        let mut env: HashMap<&str, Cow<'_, Tensor>> = HashMap::new();
-        for init in &g.initializers {
-            env.insert(init.name.as_str(), Cow::Borrowed(&init.value));
+        let mut env: Vec<Option<Cow<'_, Tensor>>> = vec![None; self.names.len()];
+        for (k, t) in &self.constants {
+            env[*k] = Some(Cow::Borrowed(t));
         }
-        for vi in g.real_inputs() {
+        for (vi, &k) in g.real_inputs().into_iter().zip(&self.input_slots) {
             let (_, t) =
                 inputs.iter().find(|(n, _)| *n == vi.name).ok_or_else(|| Error::MissingGraphInput(vi.name.clone()))?;
             check_input(vi, t, opts.any_batch)?;
-            env.insert(vi.name.as_str(), Cow::Borrowed(t));
+            env[k] = Some(Cow::Borrowed(t));
         }
         let ctx = OpContext { exact: opts.exact, ..self.ctx };
         let mut intermediates = HashMap::new();
-        for (step, (&i, op)) in self.order.iter().zip(&self.ops).enumerate() {
-            let node = &g.nodes[i];
-            let args: Vec<Option<&Tensor>> = node
+        if opts.keep_intermediates {
+            for (k, t) in &self.constants {
+                if g.initializer(&self.names[*k]).is_none() {
+                    intermediates.insert(self.names[*k].clone(), t.clone());
+                }
+            }
+        }
+        for st in &self.steps {
+            let node = &g.nodes[st.node];
+            let args: Vec<Option<&Tensor>> = st
                 .inputs
                 .iter()
-                .map(|n| {
-                    if n.is_empty() {
-                        Ok(None)
-                    } else {
-                        env.get(n.as_str()).map(|t| Some(t.as_ref())).ok_or_else(|| Error::UnknownTensor(n.clone()))
-                    }
+                .map(|k| match k {
+                    None => Ok(None),
+                    Some(k) => env[*k].as_deref().map(Some).ok_or_else(|| Error::UnknownTensor(self.names[*k].clone())),
                 })
                 .collect::<Result<_>>()?;
-            let outs = op.run(node, &args, &ctx)?;
-            if outs.len() < node.outputs.iter().filter(|o| !o.is_empty()).count() {
+            let outs = st.op.run(node, &args, &ctx)?;
+            if outs.len() < st.outputs.iter().flatten().count() {
                 return Err(node.error(format!(
                     "produced {} outputs, the node names {}",
                     outs.len(),
                     node.outputs.len()
                 )));
             }
-            for (name, t) in node.outputs.iter().zip(outs) {
-                if name.is_empty() {
-                    continue;
-                }
+            for (k, t) in st.outputs.iter().zip(outs) {
+                let Some(k) = k else { continue };
                 if opts.keep_intermediates {
-                    intermediates.insert(name.clone(), t.clone());
+                    intermediates.insert(self.names[*k].clone(), t.clone());
                 }
-                env.insert(name.as_str(), Cow::Owned(t));
+                env[*k] = Some(Cow::Owned(t));
             }
-            if !opts.keep_intermediates {
-                for name in &self.frees[step] {
-                    if matches!(env.get(name), Some(Cow::Owned(_))) {
-                        env.remove(name);
-                    }
+            for &k in &st.frees {
+                if matches!(env[k], Some(Cow::Owned(_))) {
+                    env[k] = None;
                 }
             }
         }
-        let outputs = g
-            .outputs
+        let outputs = self
+            .output_slots
             .iter()
-            .map(|o| {
-                env.get(o.name.as_str())
-                    .map(|t| (o.name.clone(), t.as_ref().clone()))
-                    .ok_or_else(|| Error::UnknownTensor(o.name.clone()))
+            .map(|&k| {
+                let name = self.names[k].clone();
+                match env[k].as_deref() {
+                    Some(t) => Ok((name, t.clone())),
+                    None => Err(Error::UnknownTensor(name)),
+                }
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(ExecResult { outputs, intermediates })

@@ -82,7 +82,7 @@ pub fn render(
     add("hls_config.json", serde_json::to_string_pretty(config).unwrap_or_default());
     let n_in = model.n_inputs;
     if n_in > 0 && !tb_inputs.is_empty() {
-        if tb_inputs.len() % n_in != 0 {
+        if !tb_inputs.len().is_multiple_of(n_in) {
             return Err(HlsError::Input(format!("{} testbench values for {n_in} inputs", tb_inputs.len())));
         }
         add("tb_data/tb_input_features.dat", rows(tb_inputs, n_in));

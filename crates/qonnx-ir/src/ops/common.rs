@@ -54,6 +54,18 @@ pub(crate) fn zip2<T: Copy, U>(node: &Node, a: &ArrayD<T>, b: &ArrayD<T>, f: imp
     if a.shape() == b.shape() {
         return Ok(Zip::from(a).and(b).map_collect(|&x, &y| f(x, y)));
     }
+    // A row vector added to every row (the bias of a dense layer): plain slices, no broadcasting
+    // machinery.
+    if let (Some(av), Some(bv)) = (a.as_slice(), b.as_slice())
+        && b.ndim() <= a.ndim()
+        && !bv.is_empty()
+        && a.shape().last() == Some(&bv.len())
+        && b.shape().iter().rev().skip(1).all(|&d| d == 1)
+    {
+        let out: Vec<U> =
+            av.chunks_exact(bv.len()).flat_map(|row| row.iter().zip(bv).map(|(&x, &y)| f(x, y))).collect();
+        return ArrayD::from_shape_vec(a.raw_dim(), out).map_err(|e| node.error(e.to_string()));
+    }
     let shape = broadcast_shape(node, a.shape(), b.shape())?;
     let av = broadcast_to(node, a, &shape)?;
     let bv = broadcast_to(node, b, &shape)?;

@@ -66,6 +66,27 @@ impl Quant {
     }
 }
 
+/// Per-tensor `ROUND` quantization of a whole array, as [`quant`] computes it element by element,
+/// with the range computed once and round-half-to-even done by the float32 magic-number addition
+/// (exact for |y| < 2^22, which the clamp guarantees when the range lies inside it).
+fn quant_round_tensor(x: &ArrayD<f32>, s: f32, z: f32, p: &QuantParams) -> ArrayD<f32> {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    let (lo, hi) = p.range();
+    let (lo, hi) = (lo as f32, hi as f32);
+    x.mapv(|v| {
+        let mut y = v / s;
+        y += z;
+        if y > hi {
+            y = hi;
+        }
+        if y < lo {
+            y = lo;
+        }
+        let r = ((y + MAGIC) - MAGIC).copysign(y);
+        (r - z) * s
+    })
+}
+
 impl super::Op for Quant {
     fn run(&self, node: &Node, inputs: &[Option<&Tensor>], _ctx: &OpContext) -> Result<Vec<Tensor>> {
         let x = input_f32(node, inputs, 0)?;
@@ -74,7 +95,12 @@ impl super::Op for Quant {
         let p = Quant::params(node, inputs)?;
         let out: ArrayD<f32> = if s.len() == 1 && z.len() == 1 && s.ndim() <= x.ndim() && z.ndim() <= x.ndim() {
             let (s, z) = (s.iter().next().copied().unwrap_or(1.0), z.iter().next().copied().unwrap_or(0.0));
-            x.mapv(|v| quant(v, s, z, &p))
+            let (lo, hi) = p.range();
+            let fast = p.rounding == RoundingMode::Round
+                && !(p.bits == 1 && p.signed)
+                && lo > -4_194_304.0
+                && hi < 4_194_304.0;
+            if fast { quant_round_tensor(x, s, z, &p) } else { x.mapv(|v| quant(v, s, z, &p)) }
         } else {
             let shape = super::broadcast_shape(node, x.shape(), s.shape())?;
             let shape = super::broadcast_shape(node, &shape, z.shape())?;

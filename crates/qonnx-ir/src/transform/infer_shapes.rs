@@ -15,6 +15,9 @@ use crate::tensor::{DType, Tensor};
 
 const PROBES: [usize; 2] = [2, 3];
 
+/// The largest placeholder (in elements) inference allocates for one graph input.
+pub const MAX_PLACEHOLDER: usize = 1 << 24;
+
 /// A declared first dimension above this is probed at small sizes instead of run at full size.
 pub const PROBE_BATCH_ABOVE: i64 = 64;
 
@@ -63,7 +66,14 @@ pub fn infer_shapes(model: &mut Model) -> Result<()> {
                     }
                 })
                 .collect();
-            env.insert(vi.name.clone(), Tensor::zeros(dtype, &dims));
+            // A placeholder too large to allocate (a fuzzed or absurd declaration) is not made:
+            // the input's consumers are then left unannotated.
+            match dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+                Some(n) if n <= MAX_PLACEHOLDER => {
+                    env.insert(vi.name.clone(), Tensor::zeros(dtype, &dims));
+                }
+                _ => {}
+            }
         }
     }
     let mut inferred: Vec<(String, i32, Vec<Dim>)> = Vec::new();
