@@ -1,0 +1,148 @@
+//! Bit widths and the quantization configuration of a model, with validation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{HawqError, Result};
+use crate::quantizer::{Granularity, ScaleMode, check_bits};
+
+/// The bit widths of one layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BitConfig {
+    /// Weight bits (signed, symmetric; 1 bit is bipolar).
+    pub weight: u32,
+    /// Bits of the activation quantizer after the layer (unsigned after ReLU; signed on the
+    /// last layer, whose output has no ReLU).
+    pub activation: u32,
+    /// Bias bits (signed, at scale `s_w · s_in`).
+    pub bias: u32,
+}
+
+impl BitConfig {
+    /// `bits` for weights and activations, 32-bit bias.
+    pub fn uniform(bits: u32) -> BitConfig {
+        BitConfig { weight: bits, activation: bits, bias: 32 }
+    }
+
+    /// Checks every width (1..=32), naming layer `layer`.
+    pub fn validate(&self, layer: usize) -> Result<()> {
+        check_bits(&format!("layer {layer} weight"), self.weight)?;
+        check_bits(&format!("layer {layer} activation"), self.activation)?;
+        check_bits(&format!("layer {layer} bias"), self.bias)
+    }
+}
+
+/// The quantization of a whole MLP: layer widths, per-layer bits, input quantizer, scale mode.
+/// Serialized as the readable JSON saved beside a model's weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuantConfig {
+    /// Layer widths, inputs first: `[16, 64, 32, 32, 5]` is three hidden layers and 5 outputs.
+    pub widths: Vec<usize>,
+    /// One entry per layer (`widths.len() − 1`).
+    pub layers: Vec<BitConfig>,
+    /// Bits of the input quantizer (the reference jet study uses 16). Its scale is always a power
+    /// of two, so that the float input maps to integers identically in every precision.
+    pub input_bits: u32,
+    /// Whether the inputs are signed.
+    pub input_signed: bool,
+    /// Power-of-two or dyadic scales.
+    pub scale_mode: ScaleMode,
+    /// Weight scales per tensor or per output channel.
+    pub granularity: Granularity,
+    /// Clip weights at this percentile of `|W|` (`None`: at the maximum).
+    pub clip_percentile: Option<f32>,
+    /// Momentum of the activation quantizers' running min/max (the weight of the old value).
+    pub act_momentum: f32,
+    /// `false`: the float baseline (every quantizer is the identity).
+    pub quantize: bool,
+}
+
+impl QuantConfig {
+    /// `bits` everywhere (32-bit biases), 16-bit signed inputs, dyadic per-channel scales.
+    pub fn uniform(widths: &[usize], bits: u32) -> QuantConfig {
+        QuantConfig {
+            widths: widths.to_vec(),
+            layers: vec![BitConfig::uniform(bits); widths.len().saturating_sub(1)],
+            input_bits: 16,
+            input_signed: true,
+            scale_mode: ScaleMode::Dyadic,
+            granularity: Granularity::PerChannel,
+            clip_percentile: None,
+            act_momentum: 0.9,
+            quantize: true,
+        }
+    }
+
+    /// The same model in float mode (the baseline).
+    pub fn float(widths: &[usize]) -> QuantConfig {
+        QuantConfig { quantize: false, ..QuantConfig::uniform(widths, 8) }
+    }
+
+    /// Sets the scale mode.
+    pub fn with_scale_mode(mut self, mode: ScaleMode) -> QuantConfig {
+        self.scale_mode = mode;
+        self
+    }
+
+    /// Sets the weight granularity.
+    pub fn with_granularity(mut self, g: Granularity) -> QuantConfig {
+        self.granularity = g;
+        self
+    }
+
+    /// Sets the input bits.
+    pub fn with_input_bits(mut self, bits: u32) -> QuantConfig {
+        self.input_bits = bits;
+        self
+    }
+
+    /// Number of layers.
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Checks the configuration: at least one layer, non-zero widths, one [`BitConfig`] per
+    /// layer, bit widths in 1..=32, a momentum in [0, 1), a percentile in (0, 100].
+    pub fn validate(&self) -> Result<()> {
+        let cfg = |message: String| HawqError::Config { what: "quantization config".into(), message };
+        if self.widths.len() < 2 {
+            return Err(cfg(format!("needs at least two widths (inputs and outputs), got {:?}", self.widths)));
+        }
+        if let Some(i) = self.widths.iter().position(|&w| w == 0) {
+            return Err(cfg(format!("width {i} is zero in {:?}", self.widths)));
+        }
+        if self.layers.len() != self.widths.len() - 1 {
+            return Err(cfg(format!(
+                "{} layer bit configurations for widths {:?} ({} layers)",
+                self.layers.len(),
+                self.widths,
+                self.widths.len() - 1
+            )));
+        }
+        check_bits("input", self.input_bits)?;
+        for (l, b) in self.layers.iter().enumerate() {
+            b.validate(l)?;
+        }
+        if !(0.0..1.0).contains(&self.act_momentum) {
+            return Err(cfg(format!("activation momentum {} is not in [0, 1)", self.act_momentum)));
+        }
+        if let Some(p) = self.clip_percentile
+            && !(p > 0.0 && p <= 100.0)
+        {
+            return Err(cfg(format!("clip percentile {p} is not in (0, 100]")));
+        }
+        Ok(())
+    }
+
+    /// Reads the JSON form.
+    pub fn from_json(text: &str) -> Result<QuantConfig> {
+        let c: QuantConfig = serde_json::from_str(text)
+            .map_err(|e| HawqError::Config { what: "quantization config JSON".into(), message: e.to_string() })?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The JSON form (pretty-printed).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,117 @@
+//! Export to QONNX through `qonnx-ir`: an input `Quant`; per layer the weight and bias as float
+//! initializers behind `Quant` nodes, `MatMul`, `Add`, `Relu` on hidden layers and an activation
+//! `Quant` (unsigned after ReLU, signed on the last layer); opset imports, datatype annotations and
+//! metadata (bit configuration, scales, producer). Also the QCDQ form, for standard runtimes.
+//!
+//! What the exported graph computes: in power-of-two mode every float step of the graph is exact
+//! as long as each accumulator fits float32's 24-bit mantissa, so it reproduces the integer
+//! engine bit for bit (after scaling by the activation scales). In dyadic mode the graph divides
+//! by float scales where the engine multiplies by `b/2^c`; the two can differ by one LSB where
+//! `acc · m` lies within float rounding of a tie.
+
+use qonnx_ir::builder::GraphBuilder;
+use qonnx_ir::transform::{QcdqReport, infer_datatypes, infer_shapes, qonnx_to_qcdq};
+use qonnx_ir::{Dim, Model, Tensor};
+
+use crate::error::{HawqError, Result};
+use crate::integer::IntegerMlp;
+use crate::quantizer::weight_range;
+
+/// Name of the graph input.
+pub const INPUT: &str = "global_in";
+
+/// Export settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportOptions {
+    /// Graph name.
+    pub name: String,
+    /// Put the bias behind a `Quant` node (`true`) or store it already dequantized (`false`, as
+    /// the QCDQ form needs when bias widths exceed 8 bits).
+    pub quantize_bias: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions { name: "hawq_mlp".into(), quantize_bias: true }
+    }
+}
+
+fn qerr(what: &str) -> impl FnOnce(qonnx_ir::Error) -> HawqError + '_ {
+    move |source| HawqError::Qonnx { what: what.to_string(), source }
+}
+
+/// A scale tensor: a scalar when every channel shares it, else `shape` (broadcasting along the
+/// output channels).
+fn scale_tensor(scales: &[f32], shape: &[usize]) -> Result<Tensor> {
+    if scales.iter().all(|&s| s == scales[0]) {
+        Ok(Tensor::scalar_f32(scales[0]))
+    } else {
+        Tensor::from_f32(shape, scales.to_vec()).map_err(qerr("scale tensor"))
+    }
+}
+
+/// The QONNX graph of an integer model, with shapes and datatypes inferred.
+pub fn export_qonnx(int: &IntegerMlp, opts: &ExportOptions) -> Result<Model> {
+    let mut b = GraphBuilder::new(&opts.name);
+    let x = b.input_f32(INPUT, &[Dim::Param("N".into()), Dim::Value(int.d_in() as i64)]);
+    let r = int.input_range;
+    let mut h = b.quant(&x, int.input_scale, 0.0, r.bits, r.signed, r.narrow, "ROUND");
+    for (l, layer) in int.layers.iter().enumerate() {
+        let d_out = layer.d_out;
+        let wv: Vec<f32> =
+            layer.weight.iter().enumerate().map(|(k, &v)| v as f32 * layer.weight_scales[k % d_out]).collect();
+        let w = Tensor::from_f32(&[layer.d_in, d_out], wv).map_err(qerr("weight"))?;
+        let w = b.initializer(&format!("layer{l}_weight"), w);
+        let wr = weight_range(layer.weight_bits);
+        let ws = scale_tensor(&layer.weight_scales, &[1, d_out])?;
+        let wq = b.quant_tensor(&w, ws, 0.0, wr.bits, wr.signed, wr.narrow, "ROUND");
+        let bv: Vec<f32> = layer.bias.iter().zip(&layer.bias_scales).map(|(&v, &s)| v as f32 * s).collect();
+        let bias = b.initializer(&format!("layer{l}_bias"), Tensor::from_f32(&[d_out], bv).map_err(qerr("bias"))?);
+        let bias = if opts.quantize_bias {
+            let bs = scale_tensor(&layer.bias_scales, &[d_out])?;
+            b.quant_tensor(&bias, bs, 0.0, layer.bias_bits, true, false, "ROUND")
+        } else {
+            bias
+        };
+        let y = b.node("MatMul", &[&h, &wq], &[]);
+        let mut y = b.node("Add", &[&y, &bias], &[]);
+        if layer.relu {
+            y = b.node("Relu", &[&y], &[]);
+        }
+        let o = layer.output;
+        h = b.quant(&y, layer.output_scale, 0.0, o.bits, o.signed, o.narrow, "ROUND");
+    }
+    b.output_f32(&h);
+    let mut model = b.build();
+    infer_shapes(&mut model).map_err(qerr("shape inference"))?;
+    infer_datatypes(&mut model).map_err(qerr("datatype inference"))?;
+    model.set_metadata("producer", concat!("hawq-core ", env!("CARGO_PKG_VERSION")));
+    model.set_metadata("hawq.scale_mode", &format!("{:?}", int.scale_mode));
+    let bits: Vec<serde_json::Value> = int
+        .layers
+        .iter()
+        .map(|l| {
+            serde_json::json!({"weight": l.weight_bits, "activation": l.output.bits, "bias": l.bias_bits,
+                "weight_scales": l.weight_scales, "input_scale": l.input_scale, "output_scale": l.output_scale,
+                "requant": l.requant})
+        })
+        .collect();
+    let meta = serde_json::json!({"input_bits": int.input_range.bits, "input_scale": int.input_scale, "layers": bits});
+    model.set_metadata("hawq.config", &meta.to_string());
+    Ok(model)
+}
+
+/// The QCDQ form (`QuantizeLinear → Clip → DequantizeLinear`) of the exported graph, with biases
+/// stored dequantized. Fails, naming the quantizers, when one is not representable in QCDQ
+/// (more than 8 bits, such as the usual 16-bit input quantizer).
+pub fn export_qcdq(int: &IntegerMlp, opts: &ExportOptions) -> Result<(Model, QcdqReport)> {
+    let mut model = export_qonnx(int, &ExportOptions { quantize_bias: false, ..opts.clone() })?;
+    let report = qonnx_to_qcdq(&mut model).map_err(qerr("QONNX to QCDQ"))?;
+    if !report.skipped.is_empty() {
+        return Err(HawqError::Config {
+            what: "QCDQ export".into(),
+            message: format!("quantizers not representable in QCDQ: {:?}", report.skipped),
+        });
+    }
+    Ok((model, report))
+}

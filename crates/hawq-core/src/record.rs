@@ -1,0 +1,87 @@
+//! Save and load of trained models: the burn record (named MessagePack, full precision) plus a
+//! readable JSON of the quantization configuration and current scales.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use burn::record::{BinBytesRecorder, FullPrecisionSettings, NamedMpkFileRecorder, Recorder};
+use serde::{Deserialize, Serialize};
+
+use crate::bits::QuantConfig;
+use crate::error::{HawqError, Result};
+use crate::mlp::QuantMlp;
+
+/// Format tag of the JSON file.
+pub const FORMAT: &str = "hawq-core/1";
+
+/// The JSON saved beside a model's weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedModel {
+    /// [`FORMAT`].
+    pub format: String,
+    /// The quantization configuration.
+    pub config: QuantConfig,
+    /// Whether the activation quantizers were frozen.
+    pub frozen: bool,
+    /// Input scale (informative).
+    pub input_scale: f32,
+    /// Activation scale after each layer (informative).
+    pub activation_scales: Vec<f32>,
+    /// Weight scales of each layer, per output channel (informative).
+    pub weight_scales: Vec<Vec<f32>>,
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> HawqError {
+    HawqError::File { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// The two files of a saved model: `<path>.mpk` and `<path>.json`.
+pub fn paths(path: &Path) -> (PathBuf, PathBuf) {
+    (path.with_extension("mpk"), path.with_extension("json"))
+}
+
+/// Writes `<path>.mpk` (weights and quantizer state) and `<path>.json` (configuration).
+pub fn save<B: Backend>(model: &QuantMlp<B>, path: &Path) -> Result<()> {
+    let (mpk, json) = paths(path);
+    let saved = SavedModel {
+        format: FORMAT.into(),
+        config: model.config.clone(),
+        frozen: model.input_act.frozen,
+        input_scale: model.input_act.scale(),
+        activation_scales: model.acts.iter().map(|a| a.scale()).collect(),
+        weight_scales: model.layers.iter().map(|l| l.weight_scales()).collect(),
+    };
+    let text = serde_json::to_string_pretty(&saved).map_err(|e| file_err(&json, e))?;
+    std::fs::write(&json, text).map_err(|e| file_err(&json, e))?;
+    let recorder = NamedMpkFileRecorder::<FullPrecisionSettings>::new();
+    model.clone().save_file(mpk.clone(), &recorder).map_err(|e| file_err(&mpk, e))
+}
+
+/// Reads a model written by [`save`].
+pub fn load<B: Backend>(path: &Path, device: &B::Device) -> Result<QuantMlp<B>> {
+    let (mpk, json) = paths(path);
+    let text = std::fs::read_to_string(&json).map_err(|e| file_err(&json, e))?;
+    let saved: SavedModel = serde_json::from_str(&text).map_err(|e| file_err(&json, e))?;
+    if saved.format != FORMAT {
+        return Err(file_err(&json, format!("unknown format {:?} (expected {FORMAT:?})", saved.format)));
+    }
+    let model = QuantMlp::<B>::new(&saved.config, device, 0)?;
+    let recorder = NamedMpkFileRecorder::<FullPrecisionSettings>::new();
+    let model = model.load_file(mpk.clone(), &recorder, device).map_err(|e| file_err(&mpk, e))?;
+    Ok(if saved.frozen { model.freeze() } else { model })
+}
+
+/// The same model on another backend (for example float32 training → float64 checks), through
+/// a full-precision in-memory record.
+pub fn to_backend<B1: Backend, B2: Backend>(model: &QuantMlp<B1>, device: &B2::Device) -> Result<QuantMlp<B2>> {
+    let bad = |e: burn::record::RecorderError| HawqError::Config {
+        what: "backend conversion".into(),
+        message: e.to_string(),
+    };
+    let recorder = BinBytesRecorder::<FullPrecisionSettings>::default();
+    let bytes = Recorder::<B1>::record(&recorder, model.clone().into_record(), ()).map_err(bad)?;
+    let record = Recorder::<B2>::load(&recorder, bytes, device).map_err(bad)?;
+    let fresh = QuantMlp::<B2>::new(&model.config, device, 0)?;
+    let out = fresh.load_record(record);
+    Ok(if model.input_act.frozen { out.freeze() } else { out })
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests: the simulated jets, standardisation.
+#![allow(dead_code)]
+
+use hawq_core::Dataset;
+use ndarray::Array2;
+use ndarray_npy::read_npy;
+
+/// The simulated jets directory.
+pub const JETS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/simulated-jets");
+
+/// Reads `X_<name>.npy` and `y_<name>.npy` (one-hot) as a data set.
+pub fn jets(name: &str) -> Dataset {
+    let x: Array2<f32> = read_npy(format!("{JETS}/X_{name}.npy")).expect("jets features");
+    let y: Array2<f32> = read_npy(format!("{JETS}/y_{name}.npy")).expect("jets labels");
+    let (n, d) = x.dim();
+    let features = x.as_standard_layout().iter().copied().collect();
+    let targets: Vec<f32> = y.as_standard_layout().iter().copied().collect();
+    let ds = Dataset::from_one_hot(name, features, &targets, d, y.dim().1).expect("jets data set");
+    assert_eq!(ds.len(), n);
+    ds
+}
+
+/// Standardises features with the mean and deviation of `reference` (float32 arithmetic).
+pub fn standardise(data: &mut Dataset, reference: &Dataset) {
+    let d = reference.n_features;
+    let n = reference.len() as f64;
+    for k in 0..d {
+        let col = reference.features.iter().skip(k).step_by(d).map(|&v| f64::from(v));
+        let mean = col.clone().sum::<f64>() / n;
+        let var = col.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        let (mean, sd) = (mean as f32, (var.sqrt() as f32).max(1e-6));
+        for v in data.features.iter_mut().skip(k).step_by(d) {
+            *v = (*v - mean) / sd;
+        }
+    }
+}
+
+/// The standardised jets test set.
+pub fn jets_test_standardised() -> Dataset {
+    let mut test = jets("test");
+    let reference = test.clone();
+    standardise(&mut test, &reference);
+    test
+}
