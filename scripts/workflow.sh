@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The most complete workflow that runs today (until `jet-tagging reproduce` exists): the QKeras
-# jet tagger through qonnx-ir (cleanup, inspect, cost, QCDQ conversion, execution on the
-# simulated jets in both forms), then hawq-ilp's bit allocation for a jet MLP with a BOPs sweep.
+# The most complete workflow that runs today (until `jet-tagging reproduce` exists):
+#  1. the QKeras jet tagger through qonnx-ir (cleanup, inspect, cost, QCDQ conversion, execution
+#     on the simulated jets in both forms, compared bit for bit);
+#  2. hls-backend: the same model to an HLS C++ project with estimates, compiled by g++ against
+#     the ap_types headers when they are installed (scripts/setup-python.sh);
+#  3. hawq-core: a 16-64-32-32-5 QuantMlp trained on the simulated jets, checked against its
+#     integer-only engine and exported to QONNX, which qonnx-ir then inspects and costs;
+#  4. hawq-ilp: bit allocation for a jet MLP with a BOPs sweep.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 data="$root/../shared/testdata"
 out="$root/target/workflow"
 mkdir -p "$out"
-cargo build --release -q -p qonnx-ir -p hawq-ilp
+cargo build --release -q -p qonnx-ir -p hawq-ilp -p hls-backend
 q="$root/target/release/qonnx"
 "$q" cleanup "$data/models/qkeras_jettagging.onnx" "$out/jet_clean.onnx"
 "$q" inspect "$out/jet_clean.onnx"
@@ -18,4 +23,13 @@ n=$(python3 -c "import struct;h=open('$data/simulated-jets/X_test.npy','rb').rea
 "$q" exec "$out/jet_clean.onnx" --input "$data/simulated-jets/X_test.npy" --output "$out/y_qonnx.npy" --batch "$n" --exact
 "$q" exec "$out/jet_qcdq.onnx" --input "$data/simulated-jets/X_test.npy" --output "$out/y_qcdq.npy" --batch "$n"
 cmp "$out/y_qonnx.npy" "$out/y_qcdq.npy" && echo "QONNX and QCDQ forms agree bit for bit on $n simulated jets"
+"$root/target/release/qonnx2hls" "$out/jet_clean.onnx" "$out/hls_jet"
+ap=$(ls -d "$root"/.venv-ref/lib/python3*/site-packages/hls4ml/templates/vivado/ap_types 2>/dev/null | head -1 || true)
+if [ -n "$ap" ]; then
+  (cd "$out/hls_jet" && g++ -std=c++14 -O1 -w -I"$ap" -Ifirmware myproject_test.cpp firmware/myproject.cpp -o csim)
+  echo "HLS project compiled with g++ against $ap"
+fi
+cargo run --release -q -p hawq-core --example jets -- 3 "$out/hawq_jets.onnx"
+"$q" inspect "$out/hawq_jets.onnx"
+"$q" cost "$out/hawq_jets.onnx"
 cargo run --release -q -p hawq-ilp --example jet_mlp
