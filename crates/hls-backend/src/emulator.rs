@@ -171,15 +171,40 @@ impl Emulator {
         let width = self.model.layers.iter().map(|l| l.n_out).chain([n_in]).max().unwrap_or(n_in);
         let mut raw = vec![0i64; x.len() / n_in * n_out];
         let mut s = Scratch { a: vec![0; width], b: vec![0; width], x16: vec![0; width], acc: vec![0; width] };
-        for (xs, ys) in x.chunks_exact(n_in).zip(raw.chunks_exact_mut(n_out)) {
-            s.a[..n_in].copy_from_slice(xs);
-            let n = self.run_one(&mut s);
-            ys.copy_from_slice(&s.a[..n]);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: `run_all_avx2` only requires AVX2, which the CPU was just found to have.
+            #[allow(unsafe_code)]
+            unsafe {
+                self.run_all_avx2(x, &mut raw, &mut s)
+            };
+            return Ok(EmulatorOutput { raw, n_outputs: n_out, ty: self.model.output_type() });
         }
+        self.run_all(x, &mut raw, &mut s);
         Ok(EmulatorOutput { raw, n_outputs: n_out, ty: self.model.output_type() })
     }
 
+    /// [`Emulator::run_all`] compiled for AVX2 (the same integer code; only the instructions
+    /// chosen for the loops differ).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_all_avx2(&self, x: &[i64], raw: &mut [i64], s: &mut Scratch) {
+        self.run_all(x, raw, s);
+    }
+
+    /// Runs every sample of `x` into `raw`.
+    #[inline(always)]
+    fn run_all(&self, x: &[i64], raw: &mut [i64], s: &mut Scratch) {
+        let (n_in, n_out) = (self.model.n_inputs, self.model.n_outputs());
+        for (xs, ys) in x.chunks_exact(n_in).zip(raw.chunks_exact_mut(n_out)) {
+            s.a[..n_in].copy_from_slice(xs);
+            let n = self.run_one(s);
+            ys.copy_from_slice(&s.a[..n]);
+        }
+    }
+
     /// Runs the sample in `s.a[..n_inputs]`; leaves the outputs in `s.a` and returns their count.
+    #[inline(always)]
     fn run_one(&self, s: &mut Scratch) -> usize {
         let mut n = self.model.n_inputs;
         let mut frac = self.model.input_type.frac();

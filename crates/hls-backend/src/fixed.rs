@@ -248,6 +248,7 @@ impl fmt::Display for FixedType {
 /// Casts a slice of raw values with `from_frac` fractional bits into `ty` (the same result as
 /// [`FixedType::cast`] element by element), with the mode decisions taken once per slice so the
 /// common cases run as straight-line, vectorizable loops.
+#[inline(always)]
 pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) {
     let shift = ty.frac() - from_frac;
     let (lo, hi) = (ty.min_raw(), ty.max_raw());

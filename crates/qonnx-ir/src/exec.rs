@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::fused::DenseStage;
 use crate::model::{Dim, Model, Node};
 use crate::ops::{self, Op, OpContext};
 use crate::tensor::{DType, Tensor};
@@ -51,7 +52,17 @@ pub struct Executor<'m> {
     /// Slots of the graph outputs.
     output_slots: Vec<usize>,
     steps: Vec<Step>,
+    /// The steps again with fused dense stages where the graph allows (see [`crate::fused`]).
+    fused_plan: Vec<Planned>,
     ctx: OpContext,
+}
+
+/// One entry of the fused plan.
+enum Planned {
+    /// An unfused step, by index.
+    Step(usize),
+    /// A fused dense stage over the steps `covered` (the first is the MatMul).
+    Fused { stage: DenseStage, input: usize, output: usize, covered: Vec<usize> },
 }
 
 /// One node to run.
@@ -142,7 +153,14 @@ impl<'m> Executor<'m> {
         for (x, k) in last_use {
             steps[k].frees.push(x);
         }
-        Ok(Executor { model, names, constants, input_slots, output_slots, steps, ctx })
+        let fused_plan = fuse(model, &steps, &constants, &output_slots);
+        Ok(Executor { model, names, constants, input_slots, output_slots, steps, fused_plan, ctx })
+    }
+
+    /// How many fused dense stages the executor found (MatMul by a constant, then bias, ReLU and
+    /// quantizer, whose sums are provably exact in float32; see the `fused` module).
+    pub fn fused_stages(&self) -> usize {
+        self.fused_plan.iter().filter(|p| matches!(p, Planned::Fused { .. })).count()
     }
 
     /// Runs the graph on `inputs` (name, tensor). Every real graph input must be supplied with
@@ -169,7 +187,40 @@ impl<'m> Executor<'m> {
                 }
             }
         }
+        if !opts.exact && !opts.keep_intermediates {
+            for p in &self.fused_plan {
+                match p {
+                    Planned::Step(i) => self.run_step(&self.steps[*i], &mut env, &ctx, None)?,
+                    Planned::Fused { stage, input, output, covered } => {
+                        let node = &g.nodes[self.steps[covered[0]].node];
+                        let x =
+                            env[*input].as_deref().ok_or_else(|| Error::UnknownTensor(self.names[*input].clone()))?;
+                        let y = stage.run(node, x)?;
+                        env[*output] = Some(Cow::Owned(y));
+                        for &c in covered {
+                            free(&mut env, &self.steps[c].frees);
+                        }
+                    }
+                }
+            }
+            return self.finish(env, intermediates);
+        }
         for st in &self.steps {
+            self.run_step(st, &mut env, &ctx, if opts.keep_intermediates { Some(&mut intermediates) } else { None })?;
+        }
+        self.finish(env, intermediates)
+    }
+
+    /// Runs one unfused step on the environment.
+    fn run_step<'e>(
+        &'e self,
+        st: &Step,
+        env: &mut [Option<Cow<'e, Tensor>>],
+        ctx: &OpContext,
+        mut keep: Option<&mut HashMap<String, Tensor>>,
+    ) -> Result<()> {
+        let g = &self.model.graph;
+        {
             let node = &g.nodes[st.node];
             let args: Vec<Option<&Tensor>> = st
                 .inputs
@@ -179,7 +230,7 @@ impl<'m> Executor<'m> {
                     Some(k) => env[*k].as_deref().map(Some).ok_or_else(|| Error::UnknownTensor(self.names[*k].clone())),
                 })
                 .collect::<Result<_>>()?;
-            let outs = st.op.run(node, &args, &ctx)?;
+            let outs = st.op.run(node, &args, ctx)?;
             if outs.len() < st.outputs.iter().flatten().count() {
                 return Err(node.error(format!(
                     "produced {} outputs, the node names {}",
@@ -189,17 +240,18 @@ impl<'m> Executor<'m> {
             }
             for (k, t) in st.outputs.iter().zip(outs) {
                 let Some(k) = k else { continue };
-                if opts.keep_intermediates {
-                    intermediates.insert(self.names[*k].clone(), t.clone());
+                if let Some(keep) = keep.as_deref_mut() {
+                    keep.insert(self.names[*k].clone(), t.clone());
                 }
                 env[*k] = Some(Cow::Owned(t));
             }
-            for &k in &st.frees {
-                if matches!(env[k], Some(Cow::Owned(_))) {
-                    env[k] = None;
-                }
-            }
+            free(env, &st.frees);
         }
+        Ok(())
+    }
+
+    /// Collects the graph outputs.
+    fn finish(&self, env: Vec<Option<Cow<'_, Tensor>>>, intermediates: HashMap<String, Tensor>) -> Result<ExecResult> {
         let outputs = self
             .output_slots
             .iter()
@@ -262,4 +314,189 @@ fn check_input(vi: &crate::model::ValueInfo, t: &Tensor, any_batch: bool) -> Res
         }
     }
     Ok(())
+}
+
+/// Drops the computed tensors in `slots` (constants and inputs are borrowed and stay).
+fn free(env: &mut [Option<Cow<'_, Tensor>>], slots: &[usize]) {
+    for &k in slots {
+        if matches!(env[k], Some(Cow::Owned(_))) {
+            env[k] = None;
+        }
+    }
+}
+
+/// Finds MatMul(x, constant W) [→ Add(constant row)] [→ Relu] [→ per-tensor ROUND Quant] chains
+/// whose intermediate tensors nobody else reads, and plans them as fused dense stages.
+fn fuse(model: &Model, steps: &[Step], constants: &[(usize, Tensor)], outputs: &[usize]) -> Vec<Planned> {
+    let g = &model.graph;
+    let constant = |slot: Option<usize>| slot.and_then(|k| constants.iter().find(|(c, _)| *c == k).map(|(_, t)| t));
+    // The single step reading `slot`, if `slot` is not a graph output either.
+    let only_reader = |slot: usize| -> Option<usize> {
+        let readers: Vec<usize> =
+            steps.iter().enumerate().filter(|(_, s)| s.inputs.contains(&Some(slot))).map(|(i, _)| i).collect();
+        match readers.as_slice() {
+            [r] if !outputs.contains(&slot) => Some(*r),
+            _ => None,
+        }
+    };
+    let op_of = |i: usize| {
+        let n = &g.nodes[steps[i].node];
+        (n.domain().to_string(), n.op_type.clone(), n.is_qonnx())
+    };
+    let mut plan = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let st = &steps[i];
+        let mut fused = None;
+        let (dom, op, _) = op_of(i);
+        if dom.is_empty()
+            && op == "MatMul"
+            && let (Some(Some(x)), Some(Tensor::F32(w)), Some(Some(first_out))) =
+                (st.inputs.first(), constant(st.inputs.get(1).copied().flatten()), st.outputs.first())
+            && w.ndim() == 2
+        {
+            let mut out = *first_out;
+            let (k, n) = (w.shape()[0], w.shape()[1]);
+            // Fuse only where every partial sum is exact in float32, so the fused stage equals
+            // the separate ops (and exact mode) bit for bit whatever the summation order.
+            if !sums_exact(g, steps, constants, st, w) {
+                plan.push(Planned::Step(i));
+                i += 1;
+                continue;
+            }
+            let mut stage = DenseStage {
+                w: w.as_standard_layout().iter().copied().collect(),
+                k,
+                n,
+                bias: None,
+                relu: false,
+                quant: None,
+            };
+            let mut covered = vec![i];
+            // Add of a constant row vector.
+            if let Some(j) = only_reader(out)
+                && op_of(j).0.is_empty()
+                && op_of(j).1 == "Add"
+                && let [Some(a), Some(b)] = steps[j].inputs.as_slice()
+                && (*a == out) != (*b == out)
+                && let Some(Tensor::F32(bias)) = constant(Some(if *a == out { *b } else { *a }))
+                && bias.len() == n
+                && bias.shape().last() == Some(&n)
+                && bias.ndim() <= 2
+                && let Some(Some(o)) = steps[j].outputs.first()
+            {
+                stage.bias = Some(bias.iter().copied().collect());
+                covered.push(j);
+                out = *o;
+            }
+            if let Some(j) = only_reader(out)
+                && op_of(j).0.is_empty()
+                && op_of(j).1 == "Relu"
+                && let Some(Some(o)) = steps[j].outputs.first()
+            {
+                stage.relu = true;
+                covered.push(j);
+                out = *o;
+            }
+            if let Some(j) = only_reader(out)
+                && op_of(j).2
+                && matches!(op_of(j).1.as_str(), "Quant" | "IntQuant")
+                && steps[j].inputs.first() == Some(&Some(out))
+                && let Some(Some(o)) = steps[j].outputs.first()
+            {
+                let node = &g.nodes[steps[j].node];
+                let arg = |k: usize| constant(steps[j].inputs.get(k).copied().flatten());
+                let scalar =
+                    |t: Option<&Tensor>| t.filter(|t| t.len() == 1).and_then(|t| t.to_f32().iter().next().copied());
+                if let Ok(p) = ops::QuantOp::params(node, &[None, arg(1), arg(2), arg(3)])
+                    && ops::fast_round_applies(&p)
+                    && let (Some(s), Some(z)) = (scalar(arg(1)), scalar(arg(2)))
+                {
+                    let (lo, hi) = p.range();
+                    stage.quant = Some((s, z, lo as f32, hi as f32));
+                    covered.push(j);
+                    out = *o;
+                }
+            }
+            // Fuse only a contiguous run of steps, so the order of everything else is unchanged.
+            if covered.windows(2).all(|w| w[1] == w[0] + 1) {
+                fused = Some((stage, *x, out, covered));
+            }
+        }
+        match fused {
+            Some((stage, input, output, covered)) => {
+                i = covered.last().copied().unwrap_or(i) + 1;
+                plan.push(Planned::Fused { stage, input, output, covered });
+            }
+            None => {
+                plan.push(Planned::Step(i));
+                i += 1;
+            }
+        }
+    }
+    plan
+}
+
+/// Whether every partial sum of `x · w` is exactly representable in float32: `x` comes from a
+/// QONNX Quant with a power-of-two scalar scale and zero-point 0, and for each output column the
+/// sum of |x|max · |w| in units of the two grids stays below 2^24.
+fn sums_exact(
+    g: &crate::model::Graph,
+    steps: &[Step],
+    constants: &[(usize, Tensor)],
+    st: &Step,
+    w: &ndarray::ArrayD<f32>,
+) -> bool {
+    let Some(Some(x)) = st.inputs.first() else { return false };
+    let Some(producer) = steps.iter().find(|s| s.outputs.contains(&Some(*x))) else { return false };
+    let node = &g.nodes[producer.node];
+    if !(node.is_qonnx() && matches!(node.op_type.as_str(), "Quant" | "IntQuant")) {
+        return false;
+    }
+    let constant = |slot: Option<usize>| slot.and_then(|k| constants.iter().find(|(c, _)| *c == k).map(|(_, t)| t));
+    let arg = |k: usize| constant(producer.inputs.get(k).copied().flatten());
+    let scalar = |t: Option<&Tensor>| t.filter(|t| t.len() == 1).and_then(|t| t.to_f64().iter().next().copied());
+    let (Some(s), Some(z)) = (scalar(arg(1)), scalar(arg(2))) else { return false };
+    let Ok(p) = ops::QuantOp::params(node, &[None, arg(1), arg(2), arg(3)]) else { return false };
+    let Some(ex) = pow2_exponent(s) else { return false };
+    if z != 0.0 {
+        return false;
+    }
+    let (lo, hi) = p.range();
+    let qmax = lo.abs().max(hi.abs());
+    if w.ndim() != 2 {
+        return false;
+    }
+    let limit = f64::from(1u32 << 24);
+    for col in w.columns() {
+        // The coarsest power-of-two grid all weights of the column lie on.
+        let Some(ew) = col.iter().filter(|&&v| v != 0.0).map(|&v| grid_exponent(f64::from(v))).min() else { continue };
+        let ew = match ew {
+            Some(e) => e,
+            None => return false,
+        };
+        let total: f64 = col.iter().map(|&v| f64::from(v).abs() * 2f64.powi(-ew)).sum::<f64>() * qmax;
+        // Products are multiples of 2^(ex+ew); their sum must stay within 24 bits of that unit.
+        if total >= limit || ex + ew < -126 {
+            return false;
+        }
+    }
+    true
+}
+
+/// `e` such that `v = 2^e`, if `v` is a positive power of two.
+fn pow2_exponent(v: f64) -> Option<i32> {
+    (v > 0.0 && v.is_finite() && v.log2().fract() == 0.0).then(|| v.log2() as i32)
+}
+
+/// The largest `e` such that `v` is an integer multiple of `2^e` (for finite non-zero `v`).
+fn grid_exponent(v: f64) -> Option<i32> {
+    if !v.is_finite() || v == 0.0 {
+        return None;
+    }
+    let bits = v.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let mant = (bits & ((1u64 << 52) - 1)) | if exp == 0 { 0 } else { 1u64 << 52 };
+    let e = if exp == 0 { -1074 } else { exp - 1075 };
+    Some(e + mant.trailing_zeros() as i32)
 }

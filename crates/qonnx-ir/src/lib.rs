@@ -23,6 +23,7 @@ pub mod cost;
 pub mod datatype;
 pub mod error;
 pub mod exec;
+mod fused;
 pub mod model;
 pub mod ops;
 pub mod proto;

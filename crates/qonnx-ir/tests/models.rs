@@ -109,3 +109,27 @@ fn batched_run_equals_row_by_row() {
     let b: Vec<u32> = batched.outputs[0].1.as_f32().unwrap().iter().map(|v| v.to_bits()).collect();
     assert_eq!(b, rows.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
 }
+
+#[test]
+fn fused_dense_stages_equal_the_separate_ops_bit_for_bit() {
+    let m = load("qkeras_jettagging");
+    let ex = qonnx_ir::exec::Executor::new(&m).unwrap();
+    // Layers 2–4 read quantized activations and have exact sums; layer 1 reads the float input.
+    assert_eq!(ex.fused_stages(), 3);
+    let (doc, x) = reference("qkeras_jettagging");
+    let input = doc["input_name"].as_str().unwrap();
+    let big = Tensor::from_f32(
+        &[64 * 16, 16],
+        x.as_f32().unwrap().iter().cycle().take(64 * 16 * 16).map(|v| v * 3.0).collect(),
+    )
+    .unwrap();
+    let run = |opts: ExecOptions| {
+        let r = ex.run(&[(input, big.clone())], &ExecOptions { any_batch: true, ..opts }).unwrap();
+        r.outputs[0].1.as_f32().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    };
+    let fused = run(ExecOptions::default());
+    let separate = run(ExecOptions { keep_intermediates: true, ..Default::default() });
+    let exact = run(ExecOptions { exact: true, ..Default::default() });
+    assert_eq!(fused, separate);
+    assert_eq!(fused, exact);
+}

@@ -56,7 +56,8 @@ pub fn quant(x: f32, s: f32, z: f32, p: &QuantParams) -> f32 {
 pub(crate) struct Quant;
 
 impl Quant {
-    fn params(node: &Node, inputs: &[Option<&Tensor>]) -> Result<QuantParams> {
+    /// The node's bit width and attributes, read from its constant inputs.
+    pub(crate) fn params(node: &Node, inputs: &[Option<&Tensor>]) -> Result<QuantParams> {
         Ok(QuantParams {
             bits: bit_width(node, inputs, 3, MAX_QUANT_BITS)?,
             signed: node.attr_int("signed", 1) != 0,
@@ -70,21 +71,33 @@ impl Quant {
 /// with the range computed once and round-half-to-even done by the float32 magic-number addition
 /// (exact for |y| < 2^22, which the clamp guarantees when the range lies inside it).
 fn quant_round_tensor(x: &ArrayD<f32>, s: f32, z: f32, p: &QuantParams) -> ArrayD<f32> {
-    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
     let (lo, hi) = p.range();
     let (lo, hi) = (lo as f32, hi as f32);
-    x.mapv(|v| {
-        let mut y = v / s;
-        y += z;
-        if y > hi {
-            y = hi;
-        }
-        if y < lo {
-            y = lo;
-        }
-        let r = ((y + MAGIC) - MAGIC).copysign(y);
-        (r - z) * s
-    })
+    x.mapv(|v| quant_round_fast(v, s, z, lo, hi))
+}
+
+/// Whether [`quant_round_fast`] computes `quant` exactly for these parameters: `ROUND`, not the
+/// bipolar 1-bit case, and a range inside ±2^22.
+pub(crate) fn fast_round_applies(p: &QuantParams) -> bool {
+    let (lo, hi) = p.range();
+    p.rounding == RoundingMode::Round && !(p.bits == 1 && p.signed) && lo > -4_194_304.0 && hi < 4_194_304.0
+}
+
+/// [`quant`] for `ROUND` with the range `[lo, hi]` given, rounding half to even by the float32
+/// magic-number addition (exact for |y| < 2^22).
+#[inline(always)]
+pub(crate) fn quant_round_fast(v: f32, s: f32, z: f32, lo: f32, hi: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    let mut y = v / s;
+    y += z;
+    if y > hi {
+        y = hi;
+    }
+    if y < lo {
+        y = lo;
+    }
+    let r = ((y + MAGIC) - MAGIC).copysign(y);
+    (r - z) * s
 }
 
 impl super::Op for Quant {
