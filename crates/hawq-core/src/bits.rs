@@ -31,6 +31,16 @@ impl BitConfig {
     }
 }
 
+/// The nonlinearity after each hidden layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum HiddenActivation {
+    /// ReLU (the quantized model and the integer engine assume it).
+    #[default]
+    Relu,
+    /// tanh: smooth, for Hessian checks against finite differences; float mode only.
+    Tanh,
+}
+
 /// The quantization of a whole MLP: layer widths, per-layer bits, input quantizer, scale mode.
 /// Serialized as the readable JSON saved beside a model's weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +64,9 @@ pub struct QuantConfig {
     pub act_momentum: f32,
     /// `false`: the float baseline (every quantizer is the identity).
     pub quantize: bool,
+    /// The hidden nonlinearity (ReLU unless set; tanh only in float mode).
+    #[serde(default)]
+    pub hidden_activation: HiddenActivation,
 }
 
 impl QuantConfig {
@@ -69,6 +82,7 @@ impl QuantConfig {
             clip_percentile: None,
             act_momentum: 0.9,
             quantize: true,
+            hidden_activation: HiddenActivation::Relu,
         }
     }
 
@@ -89,6 +103,12 @@ impl QuantConfig {
         self
     }
 
+    /// Sets the hidden nonlinearity (tanh needs float mode).
+    pub fn with_hidden_activation(mut self, activation: HiddenActivation) -> QuantConfig {
+        self.hidden_activation = activation;
+        self
+    }
+
     /// Sets the input bits.
     pub fn with_input_bits(mut self, bits: u32) -> QuantConfig {
         self.input_bits = bits;
@@ -101,7 +121,8 @@ impl QuantConfig {
     }
 
     /// Checks the configuration: at least one layer, non-zero widths, one [`BitConfig`] per
-    /// layer, bit widths in 1..=32, a momentum in [0, 1), a percentile in (0, 100].
+    /// layer, bit widths in 1..=32, a momentum in [0, 1), a percentile in (0, 100], ReLU unless in
+    /// float mode.
     pub fn validate(&self) -> Result<()> {
         let cfg = |message: String| HawqError::Config { what: "quantization config".into(), message };
         if self.widths.len() < 2 {
@@ -129,6 +150,12 @@ impl QuantConfig {
             && !(p > 0.0 && p <= 100.0)
         {
             return Err(cfg(format!("clip percentile {p} is not in (0, 100]")));
+        }
+        if self.quantize && self.hidden_activation != HiddenActivation::Relu {
+            return Err(cfg(format!(
+                "hidden activation {:?} needs float mode (the quantized model assumes ReLU)",
+                self.hidden_activation
+            )));
         }
         Ok(())
     }

@@ -62,6 +62,35 @@ pub enum HawqError {
         /// What failed.
         message: String,
     },
+    /// A NaN or infinite loss, gradient or Hessian-vector product during a Hessian estimate.
+    #[error("Hessian estimate, iteration {iteration}: non-finite {quantity} ({value}) at {layer}")]
+    HessianNonFinite {
+        /// `loss`, `gradient` or `Hessian-vector product`.
+        quantity: String,
+        /// The layer (for example `layer 2`), or `the whole model` for the loss.
+        layer: String,
+        /// The iteration (probe or power step, 0-based) at which it appeared.
+        iteration: usize,
+        /// The offending value (a sum over the block for gradients and products).
+        value: f64,
+    },
+    /// A layer selected for a Hessian estimate that has no (trainable) parameters.
+    #[error("{layer}: no trainable parameters ({reason})")]
+    NoParameters {
+        /// The layer as selected (for example `layer 7`).
+        layer: String,
+        /// Why: out of range, or its parameters do not require gradients.
+        reason: String,
+    },
+    /// A setting of a Hessian estimate that cannot work (`max_iter = 0`, a zero batch size, a
+    /// negative tolerance, no candidates).
+    #[error("{setting}: {message}")]
+    InvalidSetting {
+        /// The setting (for example `trace max_iter`).
+        setting: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The QONNX graph could not be built, transformed or run.
     #[error("QONNX export ({what}): {source}")]
     Qonnx {

@@ -25,6 +25,7 @@ pub mod bits;
 pub mod data;
 pub mod error;
 pub mod export;
+pub mod hessian;
 pub mod integer;
 pub mod layers;
 pub mod metrics;
@@ -34,7 +35,7 @@ pub mod record;
 pub mod rng;
 pub mod train;
 
-pub use bits::{BitConfig, QuantConfig};
+pub use bits::{BitConfig, HiddenActivation, QuantConfig};
 pub use data::Dataset;
 pub use error::{HawqError, Result};
 pub use integer::{IntegerLayer, IntegerMlp};

@@ -4,7 +4,7 @@
 
 use burn::prelude::*;
 
-use crate::bits::QuantConfig;
+use crate::bits::{HiddenActivation, QuantConfig};
 use crate::error::{HawqError, Result, check_finite};
 use crate::integer::{IntegerLayer, IntegerMlp};
 use crate::layers::{QuantAct, QuantActConfig, QuantLinear, QuantLinearConfig, from_host_f64};
@@ -93,7 +93,10 @@ impl<B: Backend> QuantMlp<B> {
         for (l, (layer, act)) in self.layers.iter().zip(&self.acts).enumerate() {
             let mut y = layer.forward(h, s);
             if l + 1 < n {
-                y = burn::tensor::activation::relu(y);
+                y = match self.config.hidden_activation {
+                    HiddenActivation::Relu => burn::tensor::activation::relu(y),
+                    HiddenActivation::Tanh => y.tanh(),
+                };
             }
             (h, s) = act.forward_with(y, observe);
         }

@@ -34,9 +34,25 @@ pub(crate) fn from_host_f64<B: Backend, const D: usize>(
     Tensor::from_data(TensorData::new(v, shape).convert::<B::FloatElem>(), device)
 }
 
-/// Straight-through round half to even: rounds in the forward pass, identity gradient.
+/// Detaches `t` from every level of autodiff. burn's `detach` removes only the outermost level:
+/// under nested autodiff (`Autodiff<Autodiff<B>>`, Hessian-vector products) the inner level would
+/// still see `x + (round(x) − x) = round(x)` and differentiate the piecewise-constant quantizer
+/// (zero second derivatives) instead of the straight-through estimator. On an autodiff backend
+/// the values are therefore copied into a fresh constant (bit for bit); without autodiff this is
+/// plain `detach`.
+pub fn detach_all<B: Backend, const D: usize>(t: Tensor<B, D>) -> Tensor<B, D> {
+    let device = t.device();
+    if B::ad_enabled(&device) {
+        Tensor::from_data(t.into_data().convert::<B::FloatElem>(), &device)
+    } else {
+        t.detach()
+    }
+}
+
+/// Straight-through round half to even: rounds in the forward pass, identity gradient (at every
+/// level of nested autodiff, see [`detach_all`]).
 pub fn round_ste<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
-    x.clone() + (x.clone().round() - x).detach()
+    x.clone() + detach_all(x.clone().round() - x)
 }
 
 /// Fake quantization with a straight-through gradient, QONNX order: `s · round(clamp(x / s))`.
@@ -46,7 +62,7 @@ pub fn fake_quant<B: Backend, const D: usize>(x: Tensor<B, D>, scale: Tensor<B, 
     let y = x / scale.clone();
     let q = if range.is_bipolar() {
         let sign = y.clone().greater_equal_elem(0.0).float() * 2.0 - 1.0;
-        y.clone() + (sign - y).detach()
+        y.clone() + detach_all(sign - y)
     } else {
         round_ste(y.clamp(range.min() as f64, range.max() as f64))
     };

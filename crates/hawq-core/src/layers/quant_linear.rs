@@ -7,7 +7,7 @@ use burn::module::Param;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{from_host, to_host};
+use super::{detach_all, from_host, to_host};
 use crate::quantizer::{Granularity, QuantizedBias, ScaleMode, WeightQuantizer, quantize_bias};
 use crate::rng::SplitMix64;
 
@@ -139,8 +139,8 @@ impl<B: Backend> QuantLinear<B> {
         let bv: Vec<f32> = q.bias.values.iter().zip(&q.bias.scales).map(|(&v, &s)| v as f32 * s).collect();
         let wq = from_host::<B, 2>(wv, [self.config.d_input, d_out], &device);
         let bq = from_host::<B, 1>(bv, [d_out], &device);
-        let wq = w.clone() + (wq - w).detach();
-        let bq = b.clone() + (bq - b).detach();
+        let wq = w.clone() + detach_all(wq - w);
+        let bq = b.clone() + detach_all(bq - b);
         x.matmul(wq) + bq.unsqueeze_dim(0)
     }
 }

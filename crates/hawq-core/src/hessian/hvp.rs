@@ -1,0 +1,563 @@
+//! The double-backward engine: [`Hvp`], the data it averages over ([`HessianData`]) and the
+//! per-layer blocks of parameter-shaped vectors ([`LayerBlock`]).
+
+use burn::backend::Autodiff;
+use burn::module::AutodiffModule;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Outer, layer_name};
+use crate::data::Dataset;
+use crate::error::{HawqError, Result};
+use crate::layers::from_host;
+use crate::mlp::QuantMlp;
+use crate::rng::SplitMix64;
+use crate::train::cross_entropy_loss;
+
+/// The loss whose Hessian is taken (a mean over the samples of a batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Loss {
+    /// Cross-entropy of the logits against the labels (the training loss, without L1).
+    #[default]
+    CrossEntropy,
+    /// `½ Σ_k (f_k − t_k)²` with one-hot targets `t`: for a linear model `H = XᵀX / n` per output.
+    HalfSquaredError,
+}
+
+impl Loss {
+    /// The loss of `logits` against `labels`, averaged over the batch.
+    pub fn compute<B: Backend>(&self, logits: Tensor<B, 2>, labels: &[usize]) -> Tensor<B, 1> {
+        match self {
+            Loss::CrossEntropy => cross_entropy_loss(logits, labels),
+            Loss::HalfSquaredError => {
+                let [n, k] = logits.dims();
+                let mut onehot = vec![0.0f32; n * k];
+                for (i, &l) in labels.iter().enumerate() {
+                    onehot[i * k + l] = 1.0;
+                }
+                let d = logits.clone() - from_host::<B, 2>(onehot, [n, k], &logits.device());
+                (d.clone() * d).sum_dim(1).mean() * 0.5
+            }
+        }
+    }
+}
+
+/// The data a Hessian is taken over: the samples split into batches (tensors built once). The
+/// Hessian of the data set is the sample-weighted mean of the batches' Hessians.
+#[derive(Debug, Clone)]
+pub struct HessianData<B: Backend> {
+    batches: Vec<(Tensor<B, 2>, Vec<usize>)>,
+    samples: usize,
+}
+
+impl<B: Backend> HessianData<B> {
+    /// All of `data`, in order, in batches of `batch_size`.
+    pub fn new(data: &Dataset, batch_size: usize, device: &B::Device) -> Result<HessianData<B>> {
+        let idx: Vec<usize> = (0..data.len()).collect();
+        HessianData::from_indices(data, &idx, batch_size, device)
+    }
+
+    /// A seeded random subset of at most `max_samples` samples of `data` (all when `None`), in
+    /// batches of `batch_size`.
+    pub fn sampled(
+        data: &Dataset,
+        batch_size: usize,
+        max_samples: Option<usize>,
+        seed: u64,
+        device: &B::Device,
+    ) -> Result<HessianData<B>> {
+        let mut idx: Vec<usize> = (0..data.len()).collect();
+        SplitMix64::new(seed).shuffle(&mut idx);
+        idx.truncate(max_samples.unwrap_or(usize::MAX));
+        HessianData::from_indices(data, &idx, batch_size, device)
+    }
+
+    fn from_indices(data: &Dataset, idx: &[usize], batch_size: usize, device: &B::Device) -> Result<HessianData<B>> {
+        if batch_size == 0 {
+            return Err(HawqError::InvalidSetting {
+                setting: "Hessian batch size".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        if data.is_empty() || idx.is_empty() {
+            return Err(HawqError::EmptyDataset { what: "Hessian data".into() });
+        }
+        crate::error::check_finite("Hessian data features", &data.features)?;
+        let batches = idx
+            .chunks(batch_size)
+            .map(|chunk| {
+                let (f, l) = data.gather(chunk);
+                (from_host::<B, 2>(f, [chunk.len(), data.n_features], device), l)
+            })
+            .collect();
+        Ok(HessianData { batches, samples: idx.len() })
+    }
+
+    /// Number of batches.
+    pub fn num_batches(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// Number of samples.
+    pub fn num_samples(&self) -> usize {
+        self.samples
+    }
+
+    /// Features per sample.
+    pub fn n_features(&self) -> usize {
+        self.batches.first().map_or(0, |(x, _)| x.dims()[1])
+    }
+
+    /// Largest label + 1.
+    fn n_classes(&self) -> usize {
+        self.batches.iter().flat_map(|(_, l)| l.iter().copied()).max().map_or(0, |m| m + 1)
+    }
+}
+
+/// One layer's block of a parameter-shaped vector: weight `[d_in, d_out]` and, when biases are
+/// included, bias `[d_out]`.
+#[derive(Debug, Clone)]
+pub struct LayerBlock<B: Backend> {
+    /// The weight part.
+    pub weight: Tensor<B, 2>,
+    /// The bias part (`None` when biases are not part of the blocks).
+    pub bias: Option<Tensor<B, 1>>,
+}
+
+impl<B: Backend> LayerBlock<B> {
+    /// The block as host `f64`s: the weight row-major, then the bias.
+    pub fn to_f64(&self) -> Vec<f64> {
+        let mut v = to_host_f64(self.weight.clone());
+        if let Some(b) = &self.bias {
+            v.extend(to_host_f64(b.clone()));
+        }
+        v
+    }
+
+    /// A block from host values laid out as [`LayerBlock::to_f64`] gives them.
+    pub fn from_f64(values: &[f64], shape: [usize; 2], bias: bool, device: &B::Device) -> LayerBlock<B> {
+        let nw = shape[0] * shape[1];
+        let weight = Tensor::from_data(TensorData::new(values[..nw].to_vec(), shape).convert::<B::FloatElem>(), device);
+        let bias = bias.then(|| {
+            Tensor::from_data(
+                TensorData::new(values[nw..nw + shape[1]].to_vec(), [shape[1]]).convert::<B::FloatElem>(),
+                device,
+            )
+        });
+        LayerBlock { weight, bias }
+    }
+
+    /// The dot product with `other` (same layout), computed on the device.
+    pub fn dot(&self, other: &LayerBlock<B>) -> f64 {
+        let mut s = (self.weight.clone() * other.weight.clone()).sum();
+        if let (Some(a), Some(b)) = (&self.bias, &other.bias) {
+            s = s + (a.clone() * b.clone()).sum();
+        }
+        scalar(s)
+    }
+
+    /// The block times `k`.
+    pub fn scale(&self, k: f64) -> LayerBlock<B> {
+        LayerBlock { weight: self.weight.clone() * k, bias: self.bias.clone().map(|b| b * k) }
+    }
+
+    /// The sum of the two blocks.
+    pub fn add(&self, other: &LayerBlock<B>) -> LayerBlock<B> {
+        LayerBlock {
+            weight: self.weight.clone() + other.weight.clone(),
+            bias: match (&self.bias, &other.bias) {
+                (Some(a), Some(b)) => Some(a.clone() + b.clone()),
+                (a, _) => a.clone(),
+            },
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.weight.dims().iter().product::<usize>() + self.bias.as_ref().map_or(0, |b| b.dims()[0])
+    }
+
+    /// Whether the block has no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The same block on the autodiff backend above `B`, as a constant (not tracked).
+    fn lift(&self) -> LayerBlock<Autodiff<B>> {
+        LayerBlock { weight: Tensor::from_inner(self.weight.clone()), bias: self.bias.clone().map(Tensor::from_inner) }
+    }
+}
+
+/// A tensor's values as host `f64`s (any float element type).
+pub(crate) fn to_host_f64<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
+    t.into_data().iter::<f64>().collect()
+}
+
+/// The single value of a one-element tensor as `f64`.
+pub(crate) fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
+    t.into_data().iter::<f64>().next().unwrap_or(f64::NAN)
+}
+
+/// Exact Hessian-vector products of a [`QuantMlp`]'s loss with respect to its layers' weights
+/// (and biases), by double backward. See the [module documentation](super) for what is
+/// differentiated.
+///
+/// ```
+/// use hawq_core::backend::{Cpu, CpuTrain};
+/// use hawq_core::hessian::{HessianData, Hvp};
+/// use hawq_core::{Dataset, QuantConfig};
+/// # fn main() -> Result<(), hawq_core::HawqError> {
+/// let device = Default::default();
+/// let model = QuantConfig::float(&[4, 8, 3]).init::<CpuTrain>(&device, 1)?;
+/// let data = Dataset::synthetic_blobs(64, 4, 3, 1.0, 2)?;
+/// let hvp = Hvp::<Cpu>::new(model);
+/// let batches = HessianData::new(&data, 32, &device)?;
+/// let v = vec![1.0; hvp.num_params()];
+/// let hv = hvp.hvp_flat(&batches, &v)?;
+/// assert_eq!(hv.len(), 4 * 8 + 8 * 3);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Hvp<B: Backend> {
+    model: QuantMlp<Autodiff<B>>,
+    loss: Loss,
+    include_bias: bool,
+}
+
+impl<B: Backend> Hvp<B> {
+    /// The engine for `model` (frozen here, so that forward passes do not move activation
+    /// ranges), cross-entropy loss, weight blocks only.
+    pub fn new(model: QuantMlp<Autodiff<B>>) -> Hvp<B> {
+        Hvp { model: model.freeze(), loss: Loss::CrossEntropy, include_bias: false }
+    }
+
+    /// The engine for a model on the plain backend (for example after `valid()`), lifted to
+    /// `Autodiff<B>` with its parameter ids kept.
+    pub fn from_valid(model: QuantMlp<B>) -> Hvp<B> {
+        Hvp::new(QuantMlp::<Autodiff<B>>::from_inner(model))
+    }
+
+    /// The engine for the float version of `model`: the same weights, every quantizer off. Its
+    /// products are true Hessian-vector products (no straight-through estimator).
+    pub fn float_of(model: QuantMlp<Autodiff<B>>) -> Hvp<B> {
+        let mut model = model;
+        model.config.quantize = false;
+        model.input_act.config.enabled = false;
+        for layer in &mut model.layers {
+            layer.config.enabled = false;
+        }
+        for act in &mut model.acts {
+            act.config.enabled = false;
+        }
+        Hvp::new(model)
+    }
+
+    /// Sets the loss.
+    pub fn with_loss(mut self, loss: Loss) -> Hvp<B> {
+        self.loss = loss;
+        self
+    }
+
+    /// Whether each layer's block includes its bias (default: weights only, as HAWQ).
+    pub fn with_bias(mut self, include_bias: bool) -> Hvp<B> {
+        self.include_bias = include_bias;
+        self
+    }
+
+    /// The (frozen) model.
+    pub fn model(&self) -> &QuantMlp<Autodiff<B>> {
+        &self.model
+    }
+
+    /// The loss.
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+
+    /// Whether blocks include biases.
+    pub fn include_bias(&self) -> bool {
+        self.include_bias
+    }
+
+    /// Number of layers.
+    pub fn num_layers(&self) -> usize {
+        self.model.layers.len()
+    }
+
+    /// `[d_in, d_out]` of layer `l`'s weight.
+    pub fn weight_shape(&self, l: usize) -> [usize; 2] {
+        let c = &self.model.layers[l].config;
+        [c.d_input, c.d_output]
+    }
+
+    /// Number of parameters in layer `l`'s block.
+    pub fn block_len(&self, l: usize) -> usize {
+        let [i, o] = self.weight_shape(l);
+        i * o + if self.include_bias { o } else { 0 }
+    }
+
+    /// Number of parameters in all blocks (the length of a flat vector).
+    pub fn num_params(&self) -> usize {
+        (0..self.num_layers()).map(|l| self.block_len(l)).sum()
+    }
+
+    fn device(&self) -> B::Device {
+        self.model.layers[0].weight.val().inner().device()
+    }
+
+    /// Checks a layer selection: non-empty, each index a layer with trainable parameters.
+    pub fn check_layers(&self, layers: &[usize]) -> Result<()> {
+        if layers.is_empty() {
+            return Err(HawqError::InvalidSetting {
+                setting: "Hessian layers".into(),
+                message: "no layer selected".into(),
+            });
+        }
+        for &l in layers {
+            let Some(layer) = self.model.layers.get(l) else {
+                return Err(HawqError::NoParameters {
+                    layer: layer_name(l),
+                    reason: format!("the model has {} parameterised layers", self.num_layers()),
+                });
+            };
+            let tracked =
+                layer.weight.val().is_require_grad() && (!self.include_bias || layer.bias.val().is_require_grad());
+            if !tracked {
+                return Err(HawqError::NoParameters {
+                    layer: layer_name(l),
+                    reason: "its parameters do not require gradients".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_data(&self, data: &HessianData<B>) -> Result<()> {
+        let (d_in, d_out) = (self.model.config.widths[0], *self.model.config.widths.last().unwrap_or(&0));
+        if data.n_features() != d_in || data.n_classes() > d_out {
+            return Err(HawqError::Shape {
+                what: "Hessian data".into(),
+                message: format!(
+                    "{} features and labels up to {} for a model with {d_in} inputs and {d_out} outputs",
+                    data.n_features(),
+                    data.n_classes().saturating_sub(1)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// A block for layer `l` filled by `draw`.
+    pub(crate) fn block_from(&self, l: usize, draw: &mut dyn FnMut() -> f32) -> LayerBlock<B> {
+        let [i, o] = self.weight_shape(l);
+        let device = self.device();
+        let weight = from_host::<B, 2>((0..i * o).map(|_| draw()).collect(), [i, o], &device);
+        let bias = self.include_bias.then(|| from_host::<B, 1>((0..o).map(|_| draw()).collect(), [o], &device));
+        LayerBlock { weight, bias }
+    }
+
+    /// A Rademacher (±1) block for layer `l`.
+    pub fn rademacher(&self, l: usize, rng: &mut SplitMix64) -> LayerBlock<B> {
+        self.block_from(l, &mut || if rng.next_u64() >> 63 == 1 { 1.0 } else { -1.0 })
+    }
+
+    /// The loss and its gradient (one block per layer) on the data, with a single level of
+    /// autodiff: the baseline that a product is compared with.
+    pub fn gradient(&self, data: &HessianData<B>) -> Result<(f64, Vec<LayerBlock<B>>)> {
+        self.check_data(data)?;
+        let layers: Vec<usize> = (0..self.num_layers()).collect();
+        self.check_layers(&layers)?;
+        let total = data.num_samples() as f64;
+        let mut loss_sum = 0.0;
+        let mut acc: Option<Vec<LayerBlock<B>>> = None;
+        for (x, labels) in &data.batches {
+            let w = labels.len() as f64 / total;
+            let x = Tensor::<Autodiff<B>, 2>::from_inner(x.clone());
+            let loss = self.loss.compute(self.model.forward_fake_quant(x, false), labels);
+            let value = scalar(loss.clone().inner());
+            check_value(value, "loss", "the whole model", 0)?;
+            loss_sum += w * value;
+            let grads = loss.backward();
+            let mut blocks = Vec::with_capacity(layers.len());
+            for &l in &layers {
+                let layer = &self.model.layers[l];
+                let weight = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                let bias = match self.include_bias {
+                    true => Some(layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?),
+                    false => None,
+                };
+                blocks.push(LayerBlock { weight, bias }.scale(w));
+            }
+            acc = Some(match acc {
+                None => blocks,
+                Some(a) => a.iter().zip(&blocks).map(|(p, q)| p.add(q)).collect(),
+            });
+        }
+        Ok((loss_sum, acc.unwrap_or_default()))
+    }
+
+    /// `H · v` over all of `data` (sample-weighted mean of the batches' products), one block per
+    /// layer; `v` holds one block per layer.
+    pub fn hvp(&self, data: &HessianData<B>, v: &[LayerBlock<B>]) -> Result<Vec<LayerBlock<B>>> {
+        let layers: Vec<usize> = (0..self.num_layers()).collect();
+        let batches: Vec<usize> = (0..data.num_batches()).collect();
+        Ok(self.hvp_selected(data, &batches, &layers, v, 0)?.1)
+    }
+
+    /// `H · v` with flat host vectors (layer by layer: weight row-major, then bias when
+    /// included), over all of `data`.
+    pub fn hvp_flat(&self, data: &HessianData<B>, v: &[f64]) -> Result<Vec<f64>> {
+        if v.len() != self.num_params() {
+            return Err(HawqError::Shape {
+                what: "Hessian-vector product".into(),
+                message: format!("vector of {} values for {} parameters", v.len(), self.num_params()),
+            });
+        }
+        let device = self.device();
+        let mut off = 0;
+        let mut blocks = Vec::with_capacity(self.num_layers());
+        for l in 0..self.num_layers() {
+            let n = self.block_len(l);
+            blocks.push(LayerBlock::from_f64(&v[off..off + n], self.weight_shape(l), self.include_bias, &device));
+            off += n;
+        }
+        Ok(self.hvp(data, &blocks)?.iter().flat_map(LayerBlock::to_f64).collect())
+    }
+
+    /// The gradient over all of `data` as a flat host vector (layout of [`Hvp::hvp_flat`]).
+    pub fn gradient_flat(&self, data: &HessianData<B>) -> Result<Vec<f64>> {
+        Ok(self.gradient(data)?.1.iter().flat_map(LayerBlock::to_f64).collect())
+    }
+
+    /// The loss over all of `data`.
+    pub fn loss_value(&self, data: &HessianData<B>) -> Result<f64> {
+        let mut sum = 0.0;
+        for (x, labels) in &data.batches {
+            let x = Tensor::<Autodiff<B>, 2>::from_inner(x.clone());
+            let loss = self.loss.compute(self.model.forward_fake_quant(x, false).inner(), labels);
+            sum += scalar(loss) * labels.len() as f64;
+        }
+        Ok(sum / data.num_samples() as f64)
+    }
+
+    /// A copy of the engine whose model has `delta` (flat layout) added to its parameters (for
+    /// finite-difference checks in tests; not used by any estimator).
+    pub fn perturbed(&self, delta: &[f64]) -> Result<Hvp<B>> {
+        if delta.len() != self.num_params() {
+            return Err(HawqError::Shape {
+                what: "parameter perturbation".into(),
+                message: format!("{} values for {} parameters", delta.len(), self.num_params()),
+            });
+        }
+        let device = self.device();
+        let mut model = self.model.clone();
+        let mut off = 0;
+        for l in 0..self.num_layers() {
+            let n = self.block_len(l);
+            let d = LayerBlock::<B>::from_f64(&delta[off..off + n], self.weight_shape(l), self.include_bias, &device);
+            off += n;
+            let layer = &mut model.layers[l];
+            let w = layer.weight.val().inner() + d.weight;
+            layer.weight = burn::module::Param::initialized(layer.weight.id, Tensor::from_inner(w).require_grad());
+            if let Some(db) = d.bias {
+                let b = layer.bias.val().inner() + db;
+                layer.bias = burn::module::Param::initialized(layer.bias.id, Tensor::from_inner(b).require_grad());
+            }
+        }
+        Ok(Hvp { model, loss: self.loss, include_bias: self.include_bias })
+    }
+
+    /// `H · v` restricted to `layers` (the rows of those blocks), with `v` non-zero only on those
+    /// blocks (`v[k]` belongs to `layers[k]`), averaged over the given batches. Returns the
+    /// (sample-weighted) loss and one block per selected layer. `iteration` names errors.
+    pub(crate) fn hvp_selected(
+        &self,
+        data: &HessianData<B>,
+        batches: &[usize],
+        layers: &[usize],
+        v: &[LayerBlock<B>],
+        iteration: usize,
+    ) -> Result<(f64, Vec<LayerBlock<B>>)> {
+        self.check_data(data)?;
+        self.check_layers(layers)?;
+        if v.len() != layers.len() {
+            return Err(HawqError::Shape {
+                what: "Hessian-vector product".into(),
+                message: format!("{} vector blocks for {} layers", v.len(), layers.len()),
+            });
+        }
+        let outer = QuantMlp::<Outer<B>>::from_inner(self.model.clone());
+        let v: Vec<LayerBlock<Autodiff<B>>> = v.iter().map(LayerBlock::lift).collect();
+        let total: usize = batches.iter().map(|&b| data.batches[b].1.len()).sum();
+        let mut loss_sum = 0.0;
+        let mut acc: Option<Vec<LayerBlock<B>>> = None;
+        for &b in batches {
+            let (x, labels) = &data.batches[b];
+            let w = labels.len() as f64 / total as f64;
+            let x = Tensor::<Outer<B>, 2>::from_inner(Tensor::from_inner(x.clone()));
+            let loss = self.loss.compute(outer.forward_fake_quant(x, false), labels);
+            let value = scalar(loss.clone().inner().inner());
+            check_value(value, "loss", "the whole model", iteration)?;
+            loss_sum += w * value;
+            let grads = loss.backward();
+            let mut s: Option<Tensor<Autodiff<B>, 1>> = None;
+            for (k, &l) in layers.iter().enumerate() {
+                let layer = &outer.layers[l];
+                let g = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                let mut g_sum = g.clone().inner().sum();
+                let mut term = (g * v[k].weight.clone()).sum();
+                if let Some(vb) = &v[k].bias {
+                    let gb = layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                    g_sum = g_sum + gb.clone().inner().sum();
+                    term = term + (gb * vb.clone()).sum();
+                }
+                check_value(scalar(g_sum), "gradient", &layer_name(l), iteration)?;
+                s = Some(match s {
+                    None => term,
+                    Some(s) => s + term,
+                });
+            }
+            drop(grads);
+            let Some(s) = s else { break };
+            let grads2 = s.backward();
+            let mut blocks = Vec::with_capacity(layers.len());
+            for &l in layers {
+                let layer = &self.model.layers[l];
+                let [i, o] = self.weight_shape(l);
+                let device = self.device();
+                let weight = layer.weight.val().grad(&grads2).unwrap_or_else(|| Tensor::zeros([i, o], &device));
+                let bias = self
+                    .include_bias
+                    .then(|| layer.bias.val().grad(&grads2).unwrap_or_else(|| Tensor::zeros([o], &device)));
+                let block = LayerBlock { weight, bias };
+                blocks.push(if batches.len() == 1 { block } else { block.scale(w) });
+            }
+            acc = Some(match acc {
+                None => blocks,
+                Some(a) => a.iter().zip(&blocks).map(|(p, q)| p.add(q)).collect(),
+            });
+        }
+        let acc = acc.unwrap_or_default();
+        for (&l, block) in layers.iter().zip(&acc) {
+            let mut t = block.weight.clone().sum();
+            if let Some(b) = &block.bias {
+                t = t + b.clone().sum();
+            }
+            check_value(scalar(t), "Hessian-vector product", &layer_name(l), iteration)?;
+        }
+        Ok((loss_sum, acc))
+    }
+}
+
+fn no_grad(l: usize) -> HawqError {
+    HawqError::NoParameters { layer: layer_name(l), reason: "the loss gave its parameters no gradient".into() }
+}
+
+/// [`HawqError::HessianNonFinite`] unless `value` is finite.
+pub(crate) fn check_value(value: f64, quantity: &str, layer: &str, iteration: usize) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(HawqError::HessianNonFinite { quantity: quantity.to_string(), layer: layer.to_string(), iteration, value })
+    }
+}

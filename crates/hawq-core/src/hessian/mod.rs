@@ -1,0 +1,48 @@
+//! Exact Hessian-vector products of the training loss by double backward (reverse over reverse,
+//! `Autodiff<Autodiff<B>>`), through the same [`QuantMlp`](crate::QuantMlp) definition that
+//! trains; Hutchinson estimates of each layer's Hessian trace; the top eigenvalue of each layer's
+//! Hessian block by power iteration (HAWQ-V1); and the sensitivity table
+//! `Ω_l(b) = Tr̄(H_l) · ‖Q_b(W_l) − W_l‖²` in the layout that `hawq-ilp` reads.
+//!
+//! # What is differentiated
+//!
+//! The loss ([`Loss`], cross-entropy by default, mean over the batch) of
+//! [`QuantMlp::forward_fake_quant`](crate::QuantMlp::forward_fake_quant) with every activation
+//! quantizer frozen ([`Hvp::new`] freezes the model), with respect to each layer's weight
+//! (and bias, with [`Hvp::with_bias`]). In float mode that is the plain MLP and the products are
+//! exact Hessian-vector products. In quantized mode the graph is the straight-through one
+//! (`W + (Ŵ − W).detach()`, `x + (round(x) − x).detach()` inside the activation clamps): double
+//! backward then returns `Jᵀv` where `J` is the Jacobian of the straight-through gradient. `J`
+//! is not symmetric across layers, so it is not a Hessian; its diagonal blocks' traces are still
+//! what Hutchinson estimates (`vᵀJᵀv = vᵀJv`), but power iteration on such a block need not find
+//! a real top eigenvalue. Use a float-mode model (or the float weights of a quantized one, see
+//! [`Hvp::float_of`]) for eigenvalues.
+//!
+//! # Backend
+//!
+//! `B` is a plain backend (for example [`Cpu`](crate::backend::Cpu)); the model lives on
+//! `Autodiff<B>` (the training backend, [`CpuTrain`](crate::backend::CpuTrain)) and is lifted to
+//! `Autodiff<Autodiff<B>>` for each product. Keep one float precision per process (see the crate
+//! documentation).
+
+mod eigen;
+mod hvp;
+mod sensitivity;
+mod trace;
+
+pub use eigen::{EigenConfig, EigenProgress, LayerEigen, top_eigenvalues};
+pub use hvp::{HessianData, Hvp, LayerBlock, Loss};
+pub use sensitivity::{
+    CandidateSensitivity, LayerSensitivity, SensitivityOptions, SensitivityTable, sensitivity_table,
+};
+pub use trace::{LayerTrace, TraceConfig, TraceProgress, TraceResult, hutchinson_trace};
+
+/// The backend a model lives on for Hessian work: one level of autodiff over `B`.
+pub type Inner<B> = burn::backend::Autodiff<B>;
+/// The backend a product runs on: two levels of autodiff over `B`.
+pub type Outer<B> = burn::backend::Autodiff<burn::backend::Autodiff<B>>;
+
+/// The name of layer `l` in errors, results and the ILP table.
+pub fn layer_name(l: usize) -> String {
+    format!("layer{l}")
+}

@@ -1,0 +1,192 @@
+//! The sensitivity table `Ω_l(b) = Tr̄(H_l) · ‖Q_b(W_l) − W_l‖²` and its `hawq-ilp` form.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::TraceResult;
+use crate::error::{HawqError, Result};
+use crate::mlp::QuantMlp;
+use crate::quantizer::{IntRange, check_bits, scale_for};
+
+/// Settings of [`sensitivity_table`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityOptions {
+    /// Candidate `(weight bits, activation bits)` of every layer.
+    pub candidates: Vec<(u32, u32)>,
+    /// Weight of the optional activation-perturbation term (0: none). See
+    /// [`CandidateSensitivity::activation_term`].
+    pub activation_weight: f64,
+}
+
+impl SensitivityOptions {
+    /// Every pair of the given weight and activation widths, no activation term.
+    pub fn grid(weight_bits: &[u32], activation_bits: &[u32]) -> SensitivityOptions {
+        let candidates = weight_bits.iter().flat_map(|&w| activation_bits.iter().map(move |&a| (w, a))).collect();
+        SensitivityOptions { candidates, activation_weight: 0.0 }
+    }
+}
+
+/// One candidate of one layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateSensitivity {
+    /// `w{weight bits}a{activation bits}`.
+    pub label: String,
+    /// Weight bits.
+    pub weight_bits: u32,
+    /// Bits of the activation quantizer after the layer.
+    pub activation_bits: u32,
+    /// `‖Q_b(W) − W‖²` with the layer's real weight quantizer (its granularity, scale mode and
+    /// clipping, at `weight_bits`), in float64 over the float32 values.
+    pub weight_error: f64,
+    /// The activation term: `activation_weight · Tr̄(H_l) · d_out · Δ²/12`, the expected squared
+    /// quantization error of one output vector of the layer (uniform noise of step `Δ`, the
+    /// quantizer's scale at `activation_bits` from its frozen running range) weighted by the
+    /// weight block's average curvature. A heuristic; 0 unless asked for.
+    pub activation_term: f64,
+    /// `Tr̄(H_l) · weight_error + activation_term`.
+    pub omega: f64,
+    /// `size`: weight bits of the layer (`d_in · d_out · b_w`); `bops`:
+    /// `d_out · d_in · (b_a · b_w + b_a + b_w + log2 d_in)` (the `hawq-ilp` dense formula, with
+    /// the candidate's activation bits).
+    pub costs: BTreeMap<String, f64>,
+}
+
+/// One layer's row of the table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerSensitivity {
+    /// Layer index.
+    pub layer: usize,
+    /// Layer name (`layer{index}`), the ILP's layer name.
+    pub name: String,
+    /// Parameters of the Hessian block.
+    pub params: usize,
+    /// Estimated `Tr(H_l)` and its standard error.
+    pub trace: f64,
+    /// Standard error of `trace`.
+    pub trace_std_err: f64,
+    /// `Tr̄(H_l) = trace / params`.
+    pub average_trace: f64,
+    /// One entry per candidate.
+    pub candidates: Vec<CandidateSensitivity>,
+}
+
+/// Per layer and candidate sensitivities; serializable, and convertible into the problem table
+/// that `hawq-ilp` reads ([`SensitivityTable::to_ilp_json`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityTable {
+    /// The layers, in network order.
+    pub layers: Vec<LayerSensitivity>,
+}
+
+impl SensitivityTable {
+    /// The `hawq-ilp` problem JSON: `{"layers": [{"name", "candidates": [{"label", "omega",
+    /// "costs"}]}], "budgets": [], "ties": [], "fixed": {}}`; add budgets before solving.
+    pub fn to_ilp_json(&self) -> serde_json::Value {
+        let layers: Vec<serde_json::Value> = self
+            .layers
+            .iter()
+            .map(|l| {
+                let candidates: Vec<serde_json::Value> = l
+                    .candidates
+                    .iter()
+                    .map(|c| serde_json::json!({ "label": c.label, "omega": c.omega, "costs": c.costs }))
+                    .collect();
+                serde_json::json!({ "name": l.name, "candidates": candidates })
+            })
+            .collect();
+        serde_json::json!({ "layers": layers, "budgets": [], "ties": [], "fixed": {} })
+    }
+
+    /// [`SensitivityTable::to_ilp_json`] as pretty-printed text.
+    pub fn to_ilp_json_string(&self) -> String {
+        serde_json::to_string_pretty(&self.to_ilp_json()).unwrap_or_default()
+    }
+}
+
+/// Builds the table for `model` from per-layer traces (`traces` must cover the layers wanted;
+/// with biases in the blocks, `Tr̄` divides by weights plus biases and the error counts weights
+/// only). Errors: no candidates or an invalid bit width ([`HawqError::InvalidSetting`],
+/// [`HawqError::InvalidBits`]), a trace of a layer the model lacks, a non-finite trace.
+pub fn sensitivity_table<B: Backend>(
+    model: &QuantMlp<B>,
+    traces: &TraceResult,
+    options: &SensitivityOptions,
+) -> Result<SensitivityTable> {
+    if options.candidates.is_empty() {
+        return Err(HawqError::InvalidSetting {
+            setting: "sensitivity candidates".into(),
+            message: "no candidate bit widths".into(),
+        });
+    }
+    for &(w, a) in &options.candidates {
+        check_bits("candidate weight", w)?;
+        check_bits("candidate activation", a)?;
+    }
+    let mut rows = Vec::with_capacity(traces.layers.len());
+    for t in &traces.layers {
+        let (Some(layer), Some(act)) = (model.layers.get(t.layer), model.acts.get(t.layer)) else {
+            return Err(HawqError::NoParameters {
+                layer: t.name.clone(),
+                reason: format!("the model has {} layers", model.layers.len()),
+            });
+        };
+        if !t.mean.is_finite() {
+            return Err(HawqError::NonFinite { what: format!("{} trace", t.name), index: 0, value: t.mean });
+        }
+        let avg = t.average();
+        let (d_in, d_out) = (layer.config.d_input, layer.config.d_output);
+        let w = layer.weight_host();
+        crate::error::check_finite(&format!("{} weight", t.name), &w)?;
+        let (lo, hi) = act.running_range();
+        let mut candidates = Vec::with_capacity(options.candidates.len());
+        for &(bw, ba) in &options.candidates {
+            let mut q = layer.weight_quantizer();
+            q.bits = bw;
+            let scales = q.scales(&w, d_in, d_out);
+            let ints = q.quantize(&w, d_out, &scales);
+            let weight_error: f64 = w
+                .iter()
+                .zip(&ints)
+                .enumerate()
+                .map(|(k, (&x, &i))| {
+                    let deq = i as f32 * scales[k % d_out];
+                    (f64::from(deq) - f64::from(x)).powi(2)
+                })
+                .sum();
+            let activation_term = if options.activation_weight != 0.0 {
+                let range = IntRange::new(ba, act.config.signed, false);
+                let reach = if act.config.signed { lo.abs().max(hi.abs()) } else { hi.max(0.0) };
+                let step = f64::from(scale_for(reach, range, act.config.mode));
+                options.activation_weight * avg * d_out as f64 * step * step / 12.0
+            } else {
+                0.0
+            };
+            let (fbw, fba, n) = (f64::from(bw), f64::from(ba), d_in as f64);
+            let costs = BTreeMap::from([
+                ("size".to_string(), n * d_out as f64 * fbw),
+                ("bops".to_string(), d_out as f64 * n * (fba * fbw + fba + fbw + n.log2())),
+            ]);
+            candidates.push(CandidateSensitivity {
+                label: format!("w{bw}a{ba}"),
+                weight_bits: bw,
+                activation_bits: ba,
+                weight_error,
+                activation_term,
+                omega: avg * weight_error + activation_term,
+                costs,
+            });
+        }
+        rows.push(LayerSensitivity {
+            layer: t.layer,
+            name: t.name.clone(),
+            params: t.params,
+            trace: t.mean,
+            trace_std_err: t.std_err,
+            average_trace: avg,
+            candidates,
+        });
+    }
+    Ok(SensitivityTable { layers: rows })
+}

@@ -1,0 +1,183 @@
+//! Hutchinson estimates of each layer's Hessian trace.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::hvp::check_value;
+use super::{HessianData, Hvp, layer_name};
+use crate::error::{HawqError, Result};
+use crate::rng::SplitMix64;
+
+/// Settings of [`hutchinson_trace`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceConfig {
+    /// At most this many probes (Rademacher vectors); at least 1.
+    pub max_iter: usize,
+    /// At least this many probes before the tolerance may stop the estimate (at least 2 are
+    /// always taken, so that a standard error exists).
+    pub min_iter: usize,
+    /// Stop when the relative change of every layer's running mean falls below `tol`
+    /// (`|m_k − m_{k−1}| ≤ tol · |m_{k−1}|`); 0 runs `max_iter` probes.
+    pub tol: f64,
+    /// Batches of the data each probe's product averages over: 0 for all of them (the Hessian of
+    /// the whole data set, as PyHessian's data-loader mode), `k` for the next `k` batches in
+    /// turn (mini-batch Hessians; the mean over probes still estimates the data set's trace).
+    pub batches_per_probe: usize,
+    /// Seed of the Rademacher vectors.
+    pub seed: u64,
+    /// The layers to estimate (`None`: all).
+    pub layers: Option<Vec<usize>>,
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        TraceConfig { max_iter: 200, min_iter: 10, tol: 1e-3, batches_per_probe: 0, seed: 0, layers: None }
+    }
+}
+
+/// One layer's trace estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerTrace {
+    /// Layer index.
+    pub layer: usize,
+    /// Layer name (`layer{index}`).
+    pub name: String,
+    /// Parameters in the block (weights, plus biases when included).
+    pub params: usize,
+    /// The estimate of `Tr(H_l)`: the mean of `v_lᵀ (H v)_l` over the probes.
+    pub mean: f64,
+    /// Its standard error (sample deviation / √samples).
+    pub std_err: f64,
+    /// Probes averaged.
+    pub samples: usize,
+}
+
+impl LayerTrace {
+    /// The average trace `Tr(H_l) / #params` (HAWQ's Tr̄).
+    pub fn average(&self) -> f64 {
+        self.mean / self.params.max(1) as f64
+    }
+}
+
+/// The result of [`hutchinson_trace`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceResult {
+    /// One estimate per selected layer.
+    pub layers: Vec<LayerTrace>,
+    /// Probes taken.
+    pub iterations: usize,
+    /// Whether the tolerance stopped the estimate (else `max_iter` did).
+    pub converged: bool,
+    /// Whether the blocks include biases.
+    pub include_bias: bool,
+}
+
+/// Reported after each probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceProgress<'a> {
+    /// Probes taken so far.
+    pub iteration: usize,
+    /// The running estimates.
+    pub layers: &'a [LayerTrace],
+    /// The largest relative change of a running mean in this probe (infinite on the first).
+    pub max_relative_change: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Welford {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Welford {
+    fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    fn std_err(&self) -> f64 {
+        if self.n < 2 { f64::INFINITY } else { (self.m2 / (self.n - 1) as f64 / self.n as f64).sqrt() }
+    }
+}
+
+/// Estimates `Tr(H_l)` of each selected layer with Hutchinson's method, as PyHessian does: each
+/// probe draws one Rademacher vector `v` over all selected blocks, takes one product `H v` (all
+/// blocks at once) and adds `v_lᵀ (H v)_l` to layer `l`'s samples; cross-block terms vanish in
+/// expectation because the blocks of `v` are independent.
+///
+/// Errors: `max_iter = 0`, a negative or non-finite `tol` ([`HawqError::InvalidSetting`]); an
+/// unknown layer or one without trainable parameters ([`HawqError::NoParameters`]); a
+/// non-finite loss, gradient or product ([`HawqError::HessianNonFinite`], naming the layer and
+/// the probe). An empty data set cannot be built into a [`HessianData`].
+pub fn hutchinson_trace<B: Backend>(
+    hvp: &Hvp<B>,
+    data: &HessianData<B>,
+    config: &TraceConfig,
+    progress: &mut dyn FnMut(&TraceProgress),
+) -> Result<TraceResult> {
+    if config.max_iter == 0 {
+        return Err(HawqError::InvalidSetting {
+            setting: "trace max_iter".into(),
+            message: "must be at least 1".into(),
+        });
+    }
+    if !(config.tol.is_finite() && config.tol >= 0.0) {
+        return Err(HawqError::InvalidSetting {
+            setting: "trace tol".into(),
+            message: format!("{} is not a finite non-negative number", config.tol),
+        });
+    }
+    let layers: Vec<usize> = config.layers.clone().unwrap_or_else(|| (0..hvp.num_layers()).collect());
+    hvp.check_layers(&layers)?;
+    let n_batches = data.num_batches();
+    let per_probe = if config.batches_per_probe == 0 { n_batches } else { config.batches_per_probe.min(n_batches) };
+    let mut rng = SplitMix64::new(config.seed);
+    let mut stats = vec![Welford::default(); layers.len()];
+    let mut results: Vec<LayerTrace> = layers
+        .iter()
+        .map(|&l| LayerTrace {
+            layer: l,
+            name: layer_name(l),
+            params: hvp.block_len(l),
+            mean: 0.0,
+            std_err: f64::INFINITY,
+            samples: 0,
+        })
+        .collect();
+    let mut next_batch = 0;
+    let mut converged = false;
+    let mut iterations = 0;
+    for it in 0..config.max_iter {
+        let batches: Vec<usize> = (0..per_probe).map(|k| (next_batch + k) % n_batches).collect();
+        next_batch = (next_batch + per_probe) % n_batches;
+        let v: Vec<_> = layers.iter().map(|&l| hvp.rademacher(l, &mut rng)).collect();
+        let (_, hv) = hvp.hvp_selected(data, &batches, &layers, &v, it)?;
+        let mut max_change: f64 = 0.0;
+        for (k, (vk, hk)) in v.iter().zip(&hv).enumerate() {
+            let sample = vk.dot(hk);
+            check_value(sample, "Hessian-vector product", &layer_name(layers[k]), it)?;
+            let old = stats[k].mean;
+            stats[k].push(sample);
+            let change = if stats[k].n < 2 {
+                f64::INFINITY
+            } else if old == 0.0 {
+                if stats[k].mean == 0.0 { 0.0 } else { f64::INFINITY }
+            } else {
+                ((stats[k].mean - old) / old).abs()
+            };
+            max_change = max_change.max(change);
+            let r = &mut results[k];
+            (r.mean, r.std_err, r.samples) = (stats[k].mean, stats[k].std_err(), stats[k].n);
+        }
+        iterations = it + 1;
+        progress(&TraceProgress { iteration: iterations, layers: &results, max_relative_change: max_change });
+        if iterations >= config.min_iter.max(2) && config.tol > 0.0 && max_change < config.tol {
+            converged = true;
+            break;
+        }
+    }
+    Ok(TraceResult { layers: results, iterations, converged, include_bias: hvp.include_bias() })
+}
