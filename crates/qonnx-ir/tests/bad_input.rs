@@ -185,3 +185,65 @@ fn absurd_declared_shape_does_not_abort_inference() {
     transform::cleanup(&mut m).unwrap();
     assert!(m.graph.value_info.iter().all(|v| v.name != "y" || v.shape().is_none()));
 }
+
+#[test]
+fn declared_shape_with_zero_axis_and_huge_others_does_not_panic_inference() {
+    // Found by the fuzzer: [1, 16, 79000, 79000, 79000, 0, 79000] holds no elements, so it passed
+    // the placeholder limit, but ndarray refuses (panics on) a shape whose non-zero axis lengths
+    // multiply past isize::MAX.
+    let dims: Vec<Dim> = [1, 16, 79000, 79000, 79000, 0, 79000].into_iter().map(Dim::Value).collect();
+    let mut g = Graph::default();
+    g.nodes.push(Node::new("Relu", &["x"], &["y"]));
+    g.inputs.push(ValueInfo::tensor("x", FLOAT, &dims));
+    g.outputs.push(ValueInfo::tensor("y", FLOAT, &[]));
+    let mut m = Model::new(g, &[("", 13)]);
+    transform::cleanup(&mut m).unwrap();
+    assert_eq!(m.graph.outputs[0].shape().map(|s| s.len()), Some(0), "y must not be inferred");
+}
+
+#[test]
+fn concat_of_mixed_ranks_is_an_error() {
+    // Found by the fuzzer: ndarray's `concatenate` asserts (panics) when a later input has fewer
+    // axes than the concatenation axis of the first.
+    let mut g = Graph::default();
+    let mut c = Node::new("Concat", &["x", "b"], &["y"]);
+    c.name = Some("Concat_0".into());
+    c.set_attr(attr::int("axis", 1));
+    g.nodes.push(c);
+    g.inputs.push(ValueInfo::tensor("x", FLOAT, &[Dim::Value(1), Dim::Value(2)]));
+    g.outputs.push(ValueInfo::tensor("y", FLOAT, &[]));
+    g.initializers.push(Initializer::new("b", Tensor::from_f32(&[2], vec![1.0; 2]).unwrap()));
+    let mut m = Model::new(g, &[("", 13)]);
+    let x = Tensor::from_f32(&[1, 2], vec![0.5; 2]).unwrap();
+    for exact in [false, true] {
+        let opts = ExecOptions { exact, ..ExecOptions::default() };
+        let e = execute(&m, &[("x", x.clone())], &opts).unwrap_err();
+        assert!(matches!(&e, Error::Node { node, op, .. } if node == "Concat_0" && op == "Concat"), "{e}");
+    }
+    transform::cleanup(&mut m).unwrap();
+}
+
+#[test]
+fn axis_on_a_scalar_is_an_error() {
+    // Found by the fuzzer: an axis of 0 passed as in range for rank 0, so Squeeze (and a per-axis
+    // QuantizeLinear) indexed the empty shape of a scalar and panicked.
+    let run = |node: Node, inits: Vec<Initializer>, opset: i64| {
+        let mut g = Graph::default();
+        g.nodes.push(node);
+        g.inputs.push(ValueInfo::tensor("x", FLOAT, &[]));
+        g.outputs.push(ValueInfo::tensor("y", FLOAT, &[]));
+        g.initializers.extend(inits);
+        let mut m = Model::new(g, &[("", opset)]);
+        let e = execute(&m, &[("x", Tensor::scalar_f32(1.0))], &ExecOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("axis"), "{e}");
+        transform::cleanup(&mut m).unwrap();
+    };
+    let mut sq = Node::new("Squeeze", &["x"], &["y"]);
+    sq.set_attr(attr::ints("axes", &[0]));
+    run(sq, vec![], 11);
+    let sq = Node::new("Squeeze", &["x", "axes"], &["y"]);
+    run(sq, vec![Initializer::new("axes", Tensor::I64(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[1]), -1)))], 13);
+    let mut ql = Node::new("QuantizeLinear", &["x", "s"], &["y"]);
+    ql.set_attr(attr::int("axis", 0));
+    run(ql, vec![Initializer::new("s", Tensor::from_f32(&[2], vec![0.5, 0.25]).unwrap())], 13);
+}

@@ -115,11 +115,12 @@ pub(crate) fn unary_f32(node: &Node, inputs: &[Option<&Tensor>], f: impl Fn(f32)
     Ok(vec![Tensor::F32(input_f32(node, inputs, 0)?.mapv(f))])
 }
 
-/// Normalises a possibly negative axis for rank `rank`.
+/// Normalises a possibly negative axis for rank `rank`: ONNX's range `[-rank, rank - 1]`, empty
+/// for a scalar (so the result always indexes the shape).
 pub(crate) fn norm_axis(node: &Node, axis: i64, rank: usize) -> Result<usize> {
     let r = rank as i64;
     let a = if axis < 0 { axis + r } else { axis };
-    if (0..r.max(1)).contains(&a) {
+    if (0..r).contains(&a) {
         Ok(a as usize)
     } else {
         Err(node.error(format!("axis {axis} is out of range for rank {rank}")))

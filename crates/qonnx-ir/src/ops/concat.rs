@@ -27,6 +27,10 @@ impl super::Op for Concat {
         let ins: Vec<&Tensor> = (0..inputs.len()).map(|i| input(node, inputs, i)).collect::<Result<_>>()?;
         let first = ins.first().ok_or_else(|| node.error("no inputs"))?;
         let axis = norm_axis(node, node.attr_int("axis", 0), first.shape().len())?;
+        // ndarray's `concatenate` panics (rather than erring) on inputs of different ranks.
+        if let Some(t) = ins.iter().find(|t| t.shape().len() != first.shape().len()) {
+            return Err(node.error(format!("inputs must have one rank: {:?} and {:?}", first.shape(), t.shape())));
+        }
         Ok(vec![match first {
             Tensor::F32(_) => join!(node, ins, axis, F32),
             Tensor::F64(_) => join!(node, ins, axis, F64),

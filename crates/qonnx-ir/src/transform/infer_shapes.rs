@@ -67,8 +67,10 @@ pub fn infer_shapes(model: &mut Model) -> Result<()> {
                 })
                 .collect();
             // A placeholder too large to allocate (a fuzzed or absurd declaration) is not made:
-            // the input's consumers are then left unannotated.
-            match dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+            // the input's consumers are then left unannotated. Zero-length axes count as 1, so an
+            // empty shape whose other axes multiply past `isize::MAX` (which ndarray panics on)
+            // is refused too.
+            match dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1))) {
                 Some(n) if n <= MAX_PLACEHOLDER => {
                     env.insert(vi.name.clone(), Tensor::zeros(dtype, &dims));
                 }
