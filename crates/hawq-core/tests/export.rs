@@ -6,21 +6,12 @@
 
 mod common;
 
-use burn::module::AutodiffModule;
-use hawq_core::backend::CpuTrain;
+use common::integer_model;
+
 use hawq_core::export::{ExportOptions, INPUT, export_qcdq, export_qonnx};
-use hawq_core::train::{TrainConfig, train};
 use hawq_core::{Dataset, IntegerMlp, QuantConfig, ScaleMode};
 use qonnx_ir::Tensor;
 use qonnx_ir::exec::{ExecOptions, execute};
-
-fn integer_model(config: QuantConfig, test: &Dataset) -> IntegerMlp {
-    let device = Default::default();
-    let model = config.init::<CpuTrain>(&device, 3).unwrap();
-    let (part, _) = test.split(0.5, 9);
-    let tc = TrainConfig { epochs: 1, batch_size: 256, learning_rate: 3e-3, ..Default::default() };
-    train(model, &part, None, &tc, &mut |_| {}).unwrap().model.valid().freeze().to_integer().unwrap()
-}
 
 /// (equal, total, largest |difference| in LSBs) over every activation Quant of the graph.
 fn compare(model: &qonnx_ir::Model, int: &IntegerMlp, test: &Dataset) -> (usize, usize, i64) {

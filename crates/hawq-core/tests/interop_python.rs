@@ -5,13 +5,12 @@
 
 mod common;
 
+use common::integer_model;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use burn::module::AutodiffModule;
-use hawq_core::backend::CpuTrain;
 use hawq_core::export::{ExportOptions, export_qonnx};
-use hawq_core::train::{TrainConfig, train};
 use hawq_core::{BitConfig, Dataset, IntegerMlp, QuantConfig, ScaleMode};
 use ndarray::Array2;
 use ndarray_npy::{read_npy, write_npy};
@@ -28,14 +27,6 @@ fn reference_python() -> Option<PathBuf> {
     }
     eprintln!("skipping: reference Python tools not found at {} (run scripts/setup-python.sh)", p.display());
     None
-}
-
-fn integer_model(config: QuantConfig, test: &Dataset) -> IntegerMlp {
-    let device = Default::default();
-    let model = config.init::<CpuTrain>(&device, 3).unwrap();
-    let (part, _) = test.split(0.5, 9);
-    let tc = TrainConfig { epochs: 1, batch_size: 256, learning_rate: 3e-3, ..Default::default() };
-    train(model, &part, None, &tc, &mut |_| {}).unwrap().model.valid().freeze().to_integer().unwrap()
 }
 
 /// Runs the exported model in Python qonnx; returns (equal, total, worst |difference| in LSB).

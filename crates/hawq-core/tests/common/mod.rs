@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: the simulated jets, standardisation.
 #![allow(dead_code)]
 
-use hawq_core::Dataset;
+use burn::module::AutodiffModule;
+use hawq_core::backend::CpuTrain;
+use hawq_core::train::{TrainConfig, train};
+use hawq_core::{Dataset, IntegerMlp, QuantConfig};
 use ndarray::Array2;
 use ndarray_npy::read_npy;
 
@@ -41,4 +44,14 @@ pub fn jets_test_standardised() -> Dataset {
     let reference = test.clone();
     standardise(&mut test, &reference);
     test
+}
+
+/// A model with `config` trained one epoch on half of `test`, as an integer engine (enough for
+/// the exactness checks; not a real tagger).
+pub fn integer_model(config: QuantConfig, test: &Dataset) -> IntegerMlp {
+    let device = Default::default();
+    let model = config.init::<CpuTrain>(&device, 3).unwrap();
+    let (part, _) = test.split(0.5, 9);
+    let tc = TrainConfig { epochs: 1, batch_size: 256, learning_rate: 3e-3, ..Default::default() };
+    train(model, &part, None, &tc, &mut |_| {}).unwrap().model.valid().freeze().to_integer().unwrap()
 }
