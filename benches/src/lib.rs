@@ -1,2 +1,121 @@
 //! Criterion benches that measure the workspace next to the Python reference tools
 //! (onnxruntime, qonnx, hls4ml) in the same run and print the ratio. See `benches/benches/`.
+//!
+//! This library holds what the benches share: finding the reference Python environment, running
+//! its scripts, loading the simulated jets, and formatting the summary tables.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hawq_core::Dataset;
+use ndarray::Array2;
+
+/// `cargo test --benches` runs each bench without the `--bench` argument: then the benches do a
+/// quick smoke run instead of the full measurement.
+pub fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The Python interpreter with the reference tools: `QONNX_REF_PYTHON`, else
+/// `<workspace>/.venv-ref/bin/python`; `None` when neither exists.
+pub fn reference_python() -> Option<PathBuf> {
+    let p = std::env::var_os("QONNX_REF_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv-ref/bin/python"));
+    p.exists().then_some(p)
+}
+
+/// Runs a Python script of `benches/py/` and parses the JSON object it prints last.
+pub fn run_python(python: &Path, script: &str, args: &[&str]) -> Result<serde_json::Value, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("py").join(script);
+    let out = Command::new(python).arg(&path).args(args).output().map_err(|e| format!("running {script}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{script} failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or_default();
+    serde_json::from_str(last).map_err(|e| format!("{script} printed no JSON ({e}):\n{stdout}"))
+}
+
+/// The directory of the simulated jets (`X_train_val.npy`, `y_train_val.npy`, `X_test.npy`,
+/// `y_test.npy`).
+pub fn jets_dir() -> PathBuf {
+    workspace_root().join("../shared/testdata/simulated-jets")
+}
+
+/// The simulated jets of `set` (`"train_val"` or `"test"`), each feature standardised with the
+/// mean and deviation of the training set; `None` when the files cannot be read.
+pub fn jets(set: &str) -> Option<Dataset> {
+    let dir = jets_dir();
+    let read = |name: &str| -> Option<Array2<f32>> { ndarray_npy::read_npy(dir.join(name)).ok() };
+    let train = read("X_train_val.npy")?;
+    let x = read(&format!("X_{set}.npy"))?;
+    let y = read(&format!("y_{set}.npy"))?;
+    let d = x.ncols();
+    let mut f: Vec<f32> = x.as_standard_layout().iter().copied().collect();
+    for (k, col) in train.columns().into_iter().enumerate() {
+        let n = col.len() as f64;
+        let mean = col.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let sd = (col.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt().max(1e-6);
+        for v in f.iter_mut().skip(k).step_by(d) {
+            *v = ((f64::from(*v) - mean) / sd) as f32;
+        }
+    }
+    let t: Vec<f32> = y.as_standard_layout().iter().copied().collect();
+    Dataset::from_one_hot(&format!("simulated jets ({set})"), f, &t, d, y.ncols()).ok()
+}
+
+/// The median of `v` (which it sorts); NaN when empty.
+pub fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len().is_multiple_of(2) { 0.5 * (v[m - 1] + v[m]) } else { v[m] }
+}
+
+/// Formats seconds with a unit that suits them; `—` for none.
+pub fn fmt_s(s: Option<f64>) -> String {
+    match s {
+        None => "—".into(),
+        Some(s) if s >= 1.0 => format!("{s:.3} s"),
+        Some(s) if s >= 1e-3 => format!("{:.3} ms", s * 1e3),
+        Some(s) => format!("{:.2} µs", s * 1e6),
+    }
+}
+
+/// Formats a rate; `—` for none.
+pub fn fmt_rate(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".into(), |r| format!("{r:.0}"))
+}
+
+/// Formats a ratio; `—` for none.
+pub fn fmt_ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".into(), |r| format!("{r:.2}×"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_lengths() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&mut []).is_nan());
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(fmt_s(Some(2.5e-3)), "2.500 ms");
+        assert_eq!(fmt_s(Some(1.5)), "1.500 s");
+        assert_eq!(fmt_s(None), "—");
+        assert_eq!(fmt_ratio(Some(2.0)), "2.00×");
+    }
+}

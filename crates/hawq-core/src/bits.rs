@@ -67,6 +67,31 @@ pub struct QuantConfig {
     /// The hidden nonlinearity (ReLU unless set; tanh only in float mode).
     #[serde(default)]
     pub hidden_activation: HiddenActivation,
+    /// Percentile clipping of the activation quantizers after each layer: `Some(p)` tracks the
+    /// `(100 − p)`-th and `p`-th percentiles of each batch instead of its min and max (`None`, the
+    /// default). The input quantizer always tracks min/max.
+    #[serde(default)]
+    pub act_percentile: Option<f32>,
+    /// Batch norm after each layer's linear part, folded into its weight and bias
+    /// ([`QuantBnLinear`](crate::layers::QuantBnLinear)): one flag per layer, or empty (the
+    /// default) for none.
+    #[serde(default)]
+    pub batch_norm: Vec<bool>,
+    /// Momentum of the batch-norm running mean and variance (the weight of the old value, as
+    /// `act_momentum`; PyTorch's `momentum = 0.1` is 0.9 here).
+    #[serde(default = "default_bn_momentum")]
+    pub bn_momentum: f64,
+    /// The batch-norm epsilon added to the variance.
+    #[serde(default = "default_bn_epsilon")]
+    pub bn_epsilon: f64,
+}
+
+fn default_bn_momentum() -> f64 {
+    0.9
+}
+
+fn default_bn_epsilon() -> f64 {
+    1e-5
 }
 
 impl QuantConfig {
@@ -83,6 +108,10 @@ impl QuantConfig {
             act_momentum: 0.9,
             quantize: true,
             hidden_activation: HiddenActivation::Relu,
+            act_percentile: None,
+            batch_norm: Vec::new(),
+            bn_momentum: default_bn_momentum(),
+            bn_epsilon: default_bn_epsilon(),
         }
     }
 
@@ -115,14 +144,54 @@ impl QuantConfig {
         self
     }
 
+    /// Sets percentile clipping of the activation quantizers after each layer (see
+    /// [`QuantConfig::act_percentile`]; for example 99.99).
+    pub fn with_act_percentile(mut self, p: f32) -> QuantConfig {
+        self.act_percentile = Some(p);
+        self
+    }
+
+    /// Sets weight clipping at the `p`-th percentile of `|W|` (see
+    /// [`QuantConfig::clip_percentile`]).
+    pub fn with_clip_percentile(mut self, p: f32) -> QuantConfig {
+        self.clip_percentile = Some(p);
+        self
+    }
+
+    /// Sets which layers have a folded batch norm (one flag per layer).
+    pub fn with_batch_norm(mut self, flags: &[bool]) -> QuantConfig {
+        self.batch_norm = flags.to_vec();
+        self
+    }
+
+    /// A folded batch norm on every hidden layer (not on the last one).
+    pub fn with_batch_norm_hidden(self) -> QuantConfig {
+        let n = self.num_layers();
+        let flags: Vec<bool> = (0..n).map(|l| l + 1 < n).collect();
+        self.with_batch_norm(&flags)
+    }
+
+    /// Sets the batch-norm momentum (weight of the old value) and epsilon.
+    pub fn with_bn_settings(mut self, momentum: f64, epsilon: f64) -> QuantConfig {
+        self.bn_momentum = momentum;
+        self.bn_epsilon = epsilon;
+        self
+    }
+
+    /// Whether layer `l` has a folded batch norm.
+    pub fn has_batch_norm(&self, l: usize) -> bool {
+        self.batch_norm.get(l).copied().unwrap_or(false)
+    }
+
     /// Number of layers.
     pub fn num_layers(&self) -> usize {
         self.layers.len()
     }
 
     /// Checks the configuration: at least one layer, non-zero widths, one [`BitConfig`] per
-    /// layer, bit widths in 1..=32, a momentum in [0, 1), a percentile in (0, 100], ReLU unless in
-    /// float mode.
+    /// layer, bit widths in 1..=32, a momentum in [0, 1), a weight percentile in (0, 100], an
+    /// activation percentile in [50, 100], batch-norm flags for no or every layer, a batch-norm
+    /// momentum in [0, 1) and a positive epsilon, ReLU unless in float mode.
     pub fn validate(&self) -> Result<()> {
         let cfg = |message: String| HawqError::Config { what: "quantization config".into(), message };
         if self.widths.len() < 2 {
@@ -150,6 +219,24 @@ impl QuantConfig {
             && !(p > 0.0 && p <= 100.0)
         {
             return Err(cfg(format!("clip percentile {p} is not in (0, 100]")));
+        }
+        if let Some(p) = self.act_percentile
+            && !(50.0..=100.0).contains(&p)
+        {
+            return Err(cfg(format!("activation percentile {p} is not in [50, 100]")));
+        }
+        if !self.batch_norm.is_empty() && self.batch_norm.len() != self.layers.len() {
+            return Err(cfg(format!(
+                "{} batch-norm flags for {} layers (give one per layer, or none)",
+                self.batch_norm.len(),
+                self.layers.len()
+            )));
+        }
+        if !(0.0..1.0).contains(&self.bn_momentum) {
+            return Err(cfg(format!("batch-norm momentum {} is not in [0, 1)", self.bn_momentum)));
+        }
+        if !(self.bn_epsilon.is_finite() && self.bn_epsilon > 0.0) {
+            return Err(cfg(format!("batch-norm epsilon {} is not positive", self.bn_epsilon)));
         }
         if self.quantize && self.hidden_activation != HiddenActivation::Relu {
             return Err(cfg(format!(

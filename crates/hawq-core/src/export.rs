@@ -2,6 +2,9 @@
 //! initializers behind `Quant` nodes, `MatMul`, `Add`, `Relu` on hidden layers and an activation
 //! `Quant` (unsigned after ReLU, signed on the last layer); opset imports, datatype annotations and
 //! metadata (bit configuration, scales, producer). Also the QCDQ form, for standard runtimes.
+//! Layers trained with a folded batch norm ([`QuantBnLinear`](crate::layers::QuantBnLinear),
+//! `QuantConfig::batch_norm`) are exported with their eval-mode folded weight and bias, which is
+//! what the [`IntegerMlp`] built by `QuantMlp::to_integer` holds; no BatchNormalization node.
 //!
 //! What the exported graph computes: in power-of-two mode every float step of the graph is exact
 //! as long as each accumulator fits float32's 24-bit mantissa, so it reproduces the integer

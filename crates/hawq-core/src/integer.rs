@@ -3,6 +3,10 @@
 //! clamp. No floating point is used between [`IntegerMlp::quantize_input`] and the integer
 //! outputs; scales are kept only to convert at the boundaries and for export.
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+mod packed;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{HawqError, Result, check_finite};
@@ -166,7 +170,32 @@ impl IntegerMlp {
     }
 
     /// The integer outputs for integer inputs `q` (row-major `[batch, d_in]`).
+    ///
+    /// On CPUs with AVX-512 VNNI, models whose values provably fit bytes or 16-bit words and
+    /// whose accumulators fit 32 bits run on packed SIMD kernels, which compute the same
+    /// integers as [`IntegerMlp::forward_int_reference`].
     pub fn forward_int(&self, q: &[i64]) -> Result<Vec<i64>> {
+        let batch = self.check_batch(q)?;
+        let r = self.input_range;
+        if q.iter().all(|&v| (r.min()..=r.max()).contains(&v))
+            && let Some(out) = self.run_packed(batch, |p, out| {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `run_packed` calls this only when `avx512::available()`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx512::run_int(p, q, out)
+                };
+                None
+            })
+        {
+            return Ok(out.unwrap_or_default().into_iter().map(i64::from).collect());
+        }
+        self.forward_int_reference(q)
+    }
+
+    /// [`IntegerMlp::forward_int`] on the portable reference path (64-bit integer arithmetic
+    /// where 32 bits could overflow), whatever the CPU.
+    pub fn forward_int_reference(&self, q: &[i64]) -> Result<Vec<i64>> {
         let batch = self.check_batch(q)?;
         let mut x = q.to_vec();
         let mut input = self.input_range;
@@ -180,9 +209,67 @@ impl IntegerMlp {
     /// Float inputs to dequantized outputs: [`IntegerMlp::quantize_input`], the integer path,
     /// then `q · s_out`.
     pub fn predict(&self, x: &[f32]) -> Result<Vec<f32>> {
-        let q = self.forward_int(&self.quantize_input(x)?)?;
         let s = self.output_scale();
+        let d = self.d_in();
+        if !x.is_empty() && x.len().is_multiple_of(d) {
+            let r = self.input_range;
+            let run = |p: &packed::PackedMlp, out: &mut [i32]| -> Option<usize> {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let q = avx512::InputQuant { scale: self.input_scale, lo: r.min() as f32, hi: r.max() as f32 };
+                    // SAFETY: `run_packed` calls this only when `avx512::available()`.
+                    #[allow(unsafe_code)]
+                    return unsafe { avx512::run_f32(p, q, x, out) };
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    let _ = (p, out);
+                    None
+                }
+            };
+            match self.run_packed(x.len() / d, run) {
+                Some(Ok(out)) => return Ok(out.iter().map(|&v| v as f32 * s).collect()),
+                Some(Err(index)) => {
+                    let value = f64::from(x[index]);
+                    return Err(HawqError::NonFinite { what: "input data".into(), index, value });
+                }
+                None => {}
+            }
+        }
+        let q = self.forward_int_reference(&self.quantize_input(x)?)?;
         Ok(q.iter().map(|&v| v as f32 * s).collect())
+    }
+
+    /// Whether [`IntegerMlp::forward_int`] and [`IntegerMlp::predict`] run this model on the
+    /// packed SIMD kernels on this CPU (AVX-512 VNNI present and every value provably within
+    /// bytes or 16-bit words, every accumulator within 32 bits); else the reference path.
+    pub fn uses_packed_kernels(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if avx512::available() {
+            return packed::PackedMlp::new(self).is_some();
+        }
+        false
+    }
+
+    /// Runs `kernel` on the packed form of the model when the CPU has the kernels and the model
+    /// packs: `None` otherwise. `kernel` writes `[batch, d_out]` integers and returns the index
+    /// of a non-finite input, if it met one (then the result is `Err(index)`).
+    fn run_packed(
+        &self,
+        batch: usize,
+        kernel: impl FnOnce(&packed::PackedMlp, &mut [i32]) -> Option<usize>,
+    ) -> Option<std::result::Result<Vec<i32>, usize>> {
+        #[cfg(target_arch = "x86_64")]
+        if avx512::available() {
+            let p = packed::PackedMlp::new(self)?;
+            let mut out = vec![0i32; batch * self.d_out()];
+            return Some(match kernel(&p, &mut out) {
+                None => Ok(out),
+                Some(index) => Err(index),
+            });
+        }
+        let _ = (batch, kernel);
+        None
     }
 }
 

@@ -1,15 +1,71 @@
 //! Classification metrics on host data: cross-entropy, accuracy, per-class ROC AUC.
 
-/// Metrics of a model on a data set.
-#[derive(Debug, Clone, PartialEq)]
+use serde::{Deserialize, Serialize};
+
+/// Metrics of a model on a data set. Serialized with every number as a string in Rust's
+/// shortest round-trip form (`"0.1"`, `"NaN"`), so that a JSON round trip is exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Mean cross-entropy.
+    #[serde(with = "exact_f64")]
     pub loss: f64,
     /// Fraction of arg-max predictions that equal the label.
+    #[serde(with = "exact_f64")]
     pub accuracy: f64,
     /// One-vs-rest ROC AUC of each class (on softmax probabilities); NaN for a class that is
     /// absent or the only one present.
+    #[serde(with = "exact_f64_vec")]
     pub auc: Vec<f64>,
+}
+
+/// Serde of an `f64` as a string in Rust's shortest round-trip form: exact (JSON numbers may
+/// be parsed one unit in the last place off) and able to hold NaN and infinities.
+pub(crate) mod exact_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:?}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(|e| serde::de::Error::custom(format!("{text:?} is not a number: {e}")))
+    }
+}
+
+/// [`exact_f64`] for a vector.
+pub(crate) mod exact_f64_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| format!("{x:?}")))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let text = Vec::<String>::deserialize(d)?;
+        text.iter()
+            .map(|t| t.parse().map_err(|e| serde::de::Error::custom(format!("{t:?} is not a number: {e}"))))
+            .collect()
+    }
+}
+
+/// [`exact_f64`] for an optional value.
+pub(crate) mod exact_f64_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(x) => s.serialize_some(&format!("{x:?}")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(t) => t.parse().map(Some).map_err(|e| serde::de::Error::custom(format!("{t:?} is not a number: {e}"))),
+            None => Ok(None),
+        }
+    }
 }
 
 /// Row-wise softmax of `logits` (`[n, k]`), in f64.

@@ -7,7 +7,9 @@ use burn::prelude::*;
 use crate::bits::{HiddenActivation, QuantConfig};
 use crate::error::{HawqError, Result, check_finite};
 use crate::integer::{IntegerLayer, IntegerMlp};
-use crate::layers::{QuantAct, QuantActConfig, QuantLinear, QuantLinearConfig, from_host_f64};
+use crate::layers::{
+    BatchNormFold, BatchNormFoldConfig, QuantAct, QuantActConfig, QuantLinear, QuantLinearConfig, from_host_f64,
+};
 use crate::quantizer::{IntRange, Requant, ScaleMode};
 
 /// A warning found while quantizing a model (never printed; returned to the caller).
@@ -30,7 +32,10 @@ impl QuantConfig {
 }
 
 /// A quantization-aware MLP: input quantizer, then per layer `QuantLinear → ReLU → QuantAct`
-/// (unsigned), and on the last layer `QuantLinear → QuantAct` (signed).
+/// (unsigned), and on the last layer `QuantLinear → QuantAct` (signed). A layer with a batch
+/// norm (`QuantConfig::batch_norm`) folds it into the linear part before quantization, as
+/// [`QuantBnLinear`](crate::layers::QuantBnLinear) does: `layers[l]` then holds the unfolded
+/// weight and bias and `batch_norms[l]` the batch norm.
 #[derive(Module, Debug)]
 pub struct QuantMlp<B: Backend> {
     /// The input quantizer (power-of-two scale).
@@ -39,6 +44,8 @@ pub struct QuantMlp<B: Backend> {
     pub layers: Vec<QuantLinear<B>>,
     /// The activation quantizer after each layer.
     pub acts: Vec<QuantAct<B>>,
+    /// The batch norm folded into each layer, if any (one entry per layer).
+    pub batch_norms: Vec<Option<BatchNormFold<B>>>,
     /// The configuration it was built from.
     #[module(skip)]
     pub config: QuantConfig,
@@ -63,6 +70,7 @@ impl<B: Backend> QuantMlp<B> {
         input.enabled = config.quantize;
         let mut layers = Vec::with_capacity(n);
         let mut acts = Vec::with_capacity(n);
+        let mut batch_norms = Vec::with_capacity(n);
         for (l, bits) in config.layers.iter().enumerate() {
             let lc = QuantLinearConfig {
                 d_input: config.widths[l],
@@ -79,9 +87,41 @@ impl<B: Backend> QuantMlp<B> {
             let mut ac = QuantActConfig::new(bits.activation, l + 1 == n, config.scale_mode);
             ac.momentum = config.act_momentum;
             ac.enabled = config.quantize;
+            ac.percentile = config.act_percentile;
             acts.push(ac.init(device));
+            batch_norms.push(config.has_batch_norm(l).then(|| {
+                BatchNormFoldConfig {
+                    num_features: config.widths[l + 1],
+                    momentum: config.bn_momentum,
+                    epsilon: config.bn_epsilon,
+                }
+                .init(device)
+            }));
         }
-        Ok(QuantMlp { input_act: input.init(device), layers, acts, config: config.clone() })
+        Ok(QuantMlp { input_act: input.init(device), layers, acts, batch_norms, config: config.clone() })
+    }
+
+    /// The batch norm folded into layer `l`, if any.
+    pub fn batch_norm(&self, l: usize) -> Option<&BatchNormFold<B>> {
+        self.batch_norms.get(l).and_then(Option::as_ref)
+    }
+
+    /// The float weight (row-major `[d_in, d_out]`) and bias that layer `l` quantizes in eval
+    /// mode: its own, or with a batch norm the folded ones (running statistics).
+    pub fn effective_weights_host(&self, l: usize) -> (Vec<f32>, Vec<f32>) {
+        let layer = &self.layers[l];
+        match self.batch_norm(l) {
+            Some(bn) => bn.folded_eval_host(layer),
+            None => (layer.weight_host(), layer.bias_host()),
+        }
+    }
+
+    /// The weight scale of each output channel of layer `l` in eval mode (of the folded weight
+    /// when the layer has a batch norm).
+    pub fn effective_weight_scales(&self, l: usize) -> Vec<f32> {
+        let layer = &self.layers[l];
+        let (w, _) = self.effective_weights_host(l);
+        layer.weight_quantizer().scales(&w, layer.config.d_input, layer.config.d_output)
     }
 
     /// The fake-quantized forward pass with straight-through gradients (the QAT graph). On a
@@ -91,7 +131,10 @@ impl<B: Backend> QuantMlp<B> {
         let (mut h, mut s) = self.input_act.forward_with(x, observe);
         let n = self.layers.len();
         for (l, (layer, act)) in self.layers.iter().zip(&self.acts).enumerate() {
-            let mut y = layer.forward(h, s);
+            let mut y = match self.batch_norm(l) {
+                Some(bn) => bn.forward_folded(layer, h, s),
+                None => layer.forward(h, s),
+            };
             if l + 1 < n {
                 y = match self.config.hidden_activation {
                     HiddenActivation::Relu => burn::tensor::activation::relu(y),
@@ -123,22 +166,48 @@ impl<B: Backend> QuantMlp<B> {
         let _ = self.forward_fake_quant(x.detach(), true);
     }
 
-    /// The model with every activation quantizer frozen.
+    /// The model with every activation quantizer and batch norm frozen (batch norms fold with
+    /// their running statistics, even in training).
     pub fn freeze(mut self) -> Self {
         self.input_act = self.input_act.freeze();
         self.acts = self.acts.into_iter().map(QuantAct::freeze).collect();
+        self.batch_norms = self.batch_norms.into_iter().map(|b| b.map(BatchNormFold::freeze)).collect();
         self
     }
 
-    /// The model with every activation quantizer tracking again.
+    /// The model with every activation quantizer and batch norm tracking again.
     pub fn unfreeze(mut self) -> Self {
         self.input_act = self.input_act.unfreeze();
         self.acts = self.acts.into_iter().map(QuantAct::unfreeze).collect();
+        self.batch_norms = self.batch_norms.into_iter().map(|b| b.map(BatchNormFold::unfreeze)).collect();
         self
     }
 
-    /// The integer model with the current weights and ranges, and the warnings found (bias
-    /// clipping). Fails on float mode, non-finite parameters or unrepresentable multipliers.
+    /// A copy that shares no running state with `self`. burn's `clone` shares the running
+    /// statistics (activation ranges, batch-norm mean and variance) between the copies, so a
+    /// clone kept as a snapshot would follow later training; this one does not.
+    pub fn snapshot(&self) -> Self {
+        use burn::module::Module as _;
+        let fresh = |s: &burn::module::RunningState<Tensor<B, 1>>| {
+            burn::module::RunningState::from_record(s.clone().into_record())
+        };
+        let mut copy = self.clone();
+        copy.input_act.stats = fresh(&self.input_act.stats);
+        for (a, orig) in copy.acts.iter_mut().zip(&self.acts) {
+            a.stats = fresh(&orig.stats);
+        }
+        for (b, orig) in copy.batch_norms.iter_mut().zip(&self.batch_norms) {
+            if let (Some(b), Some(orig)) = (b.as_mut(), orig.as_ref()) {
+                b.running_mean = fresh(&orig.running_mean);
+                b.running_var = fresh(&orig.running_var);
+            }
+        }
+        copy
+    }
+
+    /// The integer model with the current weights and ranges (batch norms folded with their
+    /// running statistics), and the warnings found (bias clipping). Fails on float mode,
+    /// non-finite parameters or unrepresentable multipliers.
     pub fn to_integer_with_warnings(&self) -> Result<(IntegerMlp, Vec<QuantWarning>)> {
         if !self.config.quantize {
             return Err(HawqError::Config {
@@ -153,7 +222,12 @@ impl<B: Backend> QuantMlp<B> {
         for (l, (layer, act)) in self.layers.iter().zip(&self.acts).enumerate() {
             check_finite(&format!("layer {l} weight"), &layer.weight_host())?;
             check_finite(&format!("layer {l} bias"), &layer.bias_host())?;
-            let q = layer.quantized(s_in);
+            let (w, b) = self.effective_weights_host(l);
+            if self.batch_norm(l).is_some() {
+                check_finite(&format!("layer {l} batch-norm-folded weight"), &w)?;
+                check_finite(&format!("layer {l} batch-norm-folded bias"), &b)?;
+            }
+            let q = layer.quantize_values(&w, &b, s_in);
             if !q.bias.clipped.is_empty() {
                 warnings.push(QuantWarning::BiasClipped { layer: l, channels: q.bias.clipped.clone() });
             }

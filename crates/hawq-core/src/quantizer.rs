@@ -208,6 +208,27 @@ pub fn percentile_abs(values: &[f32], p: f32) -> f32 {
     a[rank.clamp(1, a.len()) - 1]
 }
 
+/// The `p`-th and `(100 − p)`-th percentiles of `values` (nearest rank, `50 ≤ p ≤ 100`), as
+/// `(low, high)`: with `k = ⌈p · n / 100⌉` (at least 1), `high` is the `k`-th smallest value and
+/// `low` the `k`-th largest, so the two ends drop the same number of values (`n − k` each).
+/// `p = 100` gives `(min, max)`; an empty slice gives `(0, 0)`. The upper end is the same nearest
+/// rank as [`percentile_abs`]. NaNs sort above every number (`f32::total_cmp`).
+pub fn percentile_range(values: &[f32], p: f32) -> (f32, f32) {
+    let n = values.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    // p · n is exact in f64 (a float32 times an integer below 2^29), so an integral p · n / 100
+    // gives exactly that integer.
+    let k = ((f64::from(p.clamp(50.0, 100.0)) * n as f64) / 100.0).ceil() as usize;
+    let k = k.clamp(1, n);
+    let mut v = values.to_vec();
+    let (_, hi, _) = v.select_nth_unstable_by(k - 1, f32::total_cmp);
+    let hi = *hi;
+    let (_, lo, _) = v.select_nth_unstable_by(n - k, f32::total_cmp);
+    (*lo, hi)
+}
+
 /// How a weight tensor is quantized.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightQuantizer {

@@ -1,10 +1,11 @@
-//! Save and load of trained models: the burn record (named MessagePack, full precision) plus a
-//! readable JSON of the quantization configuration and current scales.
+//! Save and load of trained models: the burn record (named MessagePack, double precision, so
+//! that float32 and float64 models round-trip bit for bit; records written in single precision
+//! still load) plus a readable JSON of the quantization configuration and current scales.
 
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use burn::record::{BinBytesRecorder, FullPrecisionSettings, NamedMpkFileRecorder, Recorder};
+use burn::record::{BinBytesRecorder, DoublePrecisionSettings, NamedMpkFileRecorder, Recorder};
 use serde::{Deserialize, Serialize};
 
 use crate::bits::QuantConfig;
@@ -27,7 +28,8 @@ pub struct SavedModel {
     pub input_scale: f32,
     /// Activation scale after each layer (informative).
     pub activation_scales: Vec<f32>,
-    /// Weight scales of each layer, per output channel (informative).
+    /// Weight scales of each layer, per output channel (of the batch-norm-folded weight where a
+    /// layer has a batch norm; informative).
     pub weight_scales: Vec<Vec<f32>>,
 }
 
@@ -49,11 +51,11 @@ pub fn save<B: Backend>(model: &QuantMlp<B>, path: &Path) -> Result<()> {
         frozen: model.input_act.frozen,
         input_scale: model.input_act.scale(),
         activation_scales: model.acts.iter().map(|a| a.scale()).collect(),
-        weight_scales: model.layers.iter().map(|l| l.weight_scales()).collect(),
+        weight_scales: (0..model.layers.len()).map(|l| model.effective_weight_scales(l)).collect(),
     };
     let text = serde_json::to_string_pretty(&saved).map_err(|e| file_err(&json, e))?;
     std::fs::write(&json, text).map_err(|e| file_err(&json, e))?;
-    let recorder = NamedMpkFileRecorder::<FullPrecisionSettings>::new();
+    let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
     model.clone().save_file(mpk.clone(), &recorder).map_err(|e| file_err(&mpk, e))
 }
 
@@ -66,19 +68,19 @@ pub fn load<B: Backend>(path: &Path, device: &B::Device) -> Result<QuantMlp<B>> 
         return Err(file_err(&json, format!("unknown format {:?} (expected {FORMAT:?})", saved.format)));
     }
     let model = QuantMlp::<B>::new(&saved.config, device, 0)?;
-    let recorder = NamedMpkFileRecorder::<FullPrecisionSettings>::new();
+    let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
     let model = model.load_file(mpk.clone(), &recorder, device).map_err(|e| file_err(&mpk, e))?;
     Ok(if saved.frozen { model.freeze() } else { model })
 }
 
 /// The same model on another backend (for example float32 training → float64 checks), through
-/// a full-precision in-memory record.
+/// a double-precision in-memory record.
 pub fn to_backend<B1: Backend, B2: Backend>(model: &QuantMlp<B1>, device: &B2::Device) -> Result<QuantMlp<B2>> {
     let bad = |e: burn::record::RecorderError| HawqError::Config {
         what: "backend conversion".into(),
         message: e.to_string(),
     };
-    let recorder = BinBytesRecorder::<FullPrecisionSettings>::default();
+    let recorder = BinBytesRecorder::<DoublePrecisionSettings>::default();
     let bytes = Recorder::<B1>::record(&recorder, model.clone().into_record(), ()).map_err(bad)?;
     let record = Recorder::<B2>::load(&recorder, bytes, device).map_err(bad)?;
     let fresh = QuantMlp::<B2>::new(&model.config, device, 0)?;

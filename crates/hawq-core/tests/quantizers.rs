@@ -157,3 +157,72 @@ fn bits_out_of_range_are_typed_errors() {
     assert!(matches!(check_bits("x", 33), Err(hawq_core::HawqError::InvalidBits { bits: 33, .. })));
     assert!(check_bits("x", 1).is_ok() && check_bits("x", 32).is_ok());
 }
+
+/// The nearest-rank percentiles by a full sort: `k = ⌈p·n/100⌉`, the `k`-th smallest value and
+/// the `k`-th largest (written independently of `percentile_range`).
+fn percentile_reference(values: &[f32], p: f64) -> (f32, f32) {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    let mut k = 1;
+    while (k as f64) < p / 100.0 * n as f64 - 1e-9 {
+        k += 1;
+    }
+    let k = k.min(n);
+    (v[n - k], v[k - 1])
+}
+
+#[test]
+fn percentile_range_matches_a_sorting_reference() {
+    let mut rng = hawq_core::rng::SplitMix64::new(3);
+    for n in [1usize, 2, 3, 10, 99, 100, 101, 1000, 12_345] {
+        // Values with ties (rounded to a grid) and both signs.
+        let v: Vec<f32> = (0..n).map(|_| ((rng.normal() * 8.0).round() / 4.0) as f32).collect();
+        for p in [50.0f32, 75.0, 90.0, 99.0, 99.9, 99.99, 100.0] {
+            assert_eq!(percentile_range(&v, p), percentile_reference(&v, f64::from(p)), "n = {n}, p = {p}");
+        }
+    }
+    // Exact ranks: 1..=100 at p = 99 drops one value at each end.
+    let v: Vec<f32> = (1..=100).map(|i| i as f32).collect();
+    assert_eq!(percentile_range(&v, 99.0), (2.0, 99.0));
+    assert_eq!(percentile_range(&v, 100.0), (1.0, 100.0));
+    assert_eq!(percentile_abs(&v, 99.0), 99.0, "the same rank as the weight percentile");
+}
+
+#[test]
+fn percentile_activation_range_ignores_an_outlier() {
+    use hawq_core::layers::QuantActConfig;
+    let device = Default::default();
+    let mut rng = hawq_core::rng::SplitMix64::new(8);
+    // 20,200 values in [-1, 1) and one outlier at 1000.
+    let mut v: Vec<f32> = (0..20_200).map(|_| rng.uniform(-1.0, 1.0) as f32).collect();
+    v[1234] = 1000.0;
+    let x = Tensor::<Cpu, 2>::from_data(TensorData::new(v.clone(), [200, 101]), &device);
+
+    let minmax = QuantActConfig::new(8, true, ScaleMode::Dyadic).init::<Cpu>(&device);
+    minmax.observe(&x);
+    assert_eq!(minmax.running_range().1, 1000.0, "min/max follows the outlier");
+
+    let p = 99.99;
+    let clipped = QuantActConfig::new(8, true, ScaleMode::Dyadic).with_percentile(p).init::<Cpu>(&device);
+    clipped.observe(&x);
+    let (lo, hi) = clipped.running_range();
+    assert_eq!((lo, hi), percentile_reference(&v, f64::from(p)));
+    assert!(hi < 1.0 && lo > -1.0 && lo < -0.99, "percentile range ({lo}, {hi}) ignores the outlier");
+    assert!(clipped.scale() < minmax.scale() / 500.0);
+
+    // A second batch moves the range with momentum: old · m + new · (1 − m).
+    let w: Vec<f32> = (0..20_000).map(|_| rng.uniform(0.0, 3.0) as f32).collect();
+    let y = Tensor::<Cpu, 2>::from_data(TensorData::new(w.clone(), [100, 200]), &device);
+    clipped.observe(&y);
+    let (lo2, hi2) = percentile_reference(&w, f64::from(p));
+    let m = clipped.config.momentum;
+    assert_eq!(clipped.running_range(), (m * lo + (1.0 - m) * lo2, m * hi + (1.0 - m) * hi2));
+
+    // The model-level setting reaches every activation quantizer after a layer, not the input.
+    let model = hawq_core::QuantConfig::uniform(&[4, 8, 3], 8).with_act_percentile(p).init::<Cpu>(&device, 1).unwrap();
+    assert!(model.acts.iter().all(|a| a.config.percentile == Some(p)));
+    assert_eq!(model.input_act.config.percentile, None);
+    let bad = hawq_core::QuantConfig::uniform(&[4, 8, 3], 8).with_act_percentile(30.0);
+    assert!(matches!(bad.validate(), Err(hawq_core::HawqError::Config { .. })));
+}

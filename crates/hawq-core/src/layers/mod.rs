@@ -1,10 +1,13 @@
-//! burn layers for quantization-aware training: [`QuantLinear`], [`QuantAct`] and the
-//! straight-through tensor quantizer they share.
+//! burn layers for quantization-aware training: [`QuantLinear`], [`QuantBnLinear`] (batch norm
+//! folded before quantization), [`QuantAct`] and the straight-through tensor quantizer they
+//! share.
 
 mod quant_act;
+mod quant_bn_linear;
 mod quant_linear;
 
 pub use quant_act::{QuantAct, QuantActConfig};
+pub use quant_bn_linear::{BatchNormFold, BatchNormFoldConfig, QuantBnLinear, QuantBnLinearConfig};
 pub use quant_linear::{QuantLinear, QuantLinearConfig, QuantizedLinear};
 
 use burn::prelude::*;

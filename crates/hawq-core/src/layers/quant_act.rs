@@ -1,12 +1,13 @@
-//! `QuantAct`: an activation quantizer whose range is a running min/max (momentum), frozen by
-//! [`QuantAct::freeze`] and never updated in eval (on a backend without autodiff).
+//! `QuantAct`: an activation quantizer whose range is a running min/max (momentum), or optionally
+//! a running pair of percentiles, frozen by [`QuantAct::freeze`] and never updated in eval (on a
+//! backend without autodiff).
 
 use burn::module::RunningState;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{fake_quant, from_host, to_host};
-use crate::quantizer::{IntRange, ScaleMode, scale_for};
+use crate::quantizer::{IntRange, ScaleMode, percentile_range, scale_for};
 
 /// Settings of a [`QuantAct`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -21,12 +22,24 @@ pub struct QuantActConfig {
     pub momentum: f32,
     /// `false`: the quantizer is the identity (float mode).
     pub enabled: bool,
+    /// Percentile clipping: `Some(p)` (`50 ≤ p ≤ 100`, for example 99.99) makes each update
+    /// track the `(100 − p)`-th and `p`-th percentiles of the batch (see
+    /// [`percentile_range`](crate::quantizer::percentile_range)) instead of its min and max, so
+    /// that rare outliers do not stretch the range. `None` (the default): min/max.
+    #[serde(default)]
+    pub percentile: Option<f32>,
 }
 
 impl QuantActConfig {
     /// A quantizer of `bits` bits.
     pub fn new(bits: u32, signed: bool, mode: ScaleMode) -> QuantActConfig {
-        QuantActConfig { bits, signed, mode, momentum: 0.9, enabled: true }
+        QuantActConfig { bits, signed, mode, momentum: 0.9, enabled: true, percentile: None }
+    }
+
+    /// The same quantizer with percentile clipping at `p` (see [`QuantActConfig::percentile`]).
+    pub fn with_percentile(mut self, p: f32) -> QuantActConfig {
+        self.percentile = Some(p);
+        self
     }
 
     /// The module, uncalibrated (scale 1 until it has seen data).
@@ -80,11 +93,20 @@ impl<B: Backend> QuantAct<B> {
         self.stats.update(from_host(vec![min, max, 1.0], [3], &device));
     }
 
-    /// Updates the running min/max with the values of `x` (ignores `frozen`).
-    pub fn observe<const D: usize>(&self, x: &Tensor<B, D>) {
+    /// The range that one batch `x` contributes: its min and max, or with percentile clipping its
+    /// `(100 − p)`-th and `p`-th percentiles.
+    pub fn batch_range<const D: usize>(&self, x: &Tensor<B, D>) -> (f32, f32) {
         let x = x.clone().detach();
-        let lo = to_host(x.clone().min())[0];
-        let hi = to_host(x.max())[0];
+        match self.config.percentile {
+            Some(p) if p < 100.0 => percentile_range(&to_host(x), p),
+            _ => (to_host(x.clone().min())[0], to_host(x.max())[0]),
+        }
+    }
+
+    /// Updates the running range with the values of `x` (ignores `frozen`): the first batch
+    /// sets it, later ones move it by `old · momentum + new · (1 − momentum)`.
+    pub fn observe<const D: usize>(&self, x: &Tensor<B, D>) {
+        let (lo, hi) = self.batch_range(x);
         let [old_lo, old_hi, n] = self.stats_host();
         let m = self.config.momentum;
         let (lo, hi) = if n == 0.0 { (lo, hi) } else { (m * old_lo + (1.0 - m) * lo, m * old_hi + (1.0 - m) * hi) };

@@ -114,12 +114,18 @@ impl<B: Backend> QuantLinear<B> {
 
     /// The integer weights and bias for inputs at scale `input_scale`.
     pub fn quantized(&self, input_scale: f32) -> QuantizedLinear {
-        let w = self.weight_host();
+        self.quantize_values(&self.weight_host(), &self.bias_host(), input_scale)
+    }
+
+    /// Quantizes a weight (row-major `[d_input, d_output]`) and bias other than the layer's own
+    /// with the layer's quantizers (for example the batch-norm-folded ones of
+    /// [`QuantBnLinear`](super::QuantBnLinear)), for inputs at scale `input_scale`.
+    pub fn quantize_values(&self, weight: &[f32], bias: &[f32], input_scale: f32) -> QuantizedLinear {
         let q = self.weight_quantizer();
-        let scales = q.scales(&w, self.config.d_input, self.config.d_output);
-        let weight = q.quantize(&w, self.config.d_output, &scales);
-        let bias = quantize_bias(&self.bias_host(), &scales, input_scale, self.config.bias_bits);
-        QuantizedLinear { weight, weight_scales: scales, bias }
+        let scales = q.scales(weight, self.config.d_input, self.config.d_output);
+        let w = q.quantize(weight, self.config.d_output, &scales);
+        let bias = quantize_bias(bias, &scales, input_scale, self.config.bias_bits);
+        QuantizedLinear { weight: w, weight_scales: scales, bias }
     }
 
     /// `x · Ŵ + b̂` with fake-quantized weight and bias; the bias scale is `s_w · input_scale`.
@@ -128,13 +134,26 @@ impl<B: Backend> QuantLinear<B> {
     /// uses exactly the integers of the integer engine and the export in any float precision.
     /// In float mode, `x · W + b`.
     pub fn forward(&self, x: Tensor<B, 2>, input_scale: f32) -> Tensor<B, 2> {
-        let (w, b) = (self.weight.val(), self.bias.val());
+        self.forward_with_params(x, self.weight.val(), self.bias.val(), input_scale)
+    }
+
+    /// [`QuantLinear::forward`] with the weight `w` (`[d_input, d_output]`) and bias `b` given
+    /// as tensors (which may depend on other parameters, as the batch-norm-folded ones of
+    /// [`QuantBnLinear`](super::QuantBnLinear) do): `x · Ŵ + b̂` with the layer's quantizers and
+    /// straight-through gradients into `w` and `b`; in float mode `x · w + b`.
+    pub fn forward_with_params(
+        &self,
+        x: Tensor<B, 2>,
+        w: Tensor<B, 2>,
+        b: Tensor<B, 1>,
+        input_scale: f32,
+    ) -> Tensor<B, 2> {
         if !self.config.enabled {
             return x.matmul(w) + b.unsqueeze_dim(0);
         }
         let device = w.device();
         let d_out = self.config.d_output;
-        let q = self.quantized(input_scale);
+        let q = self.quantize_values(&to_host(w.clone()), &to_host(b.clone()), input_scale);
         let wv: Vec<f32> = q.weight.iter().enumerate().map(|(k, &v)| v as f32 * q.weight_scales[k % d_out]).collect();
         let bv: Vec<f32> = q.bias.values.iter().zip(&q.bias.scales).map(|(&v, &s)| v as f32 * s).collect();
         let wq = from_host::<B, 2>(wv, [self.config.d_input, d_out], &device);

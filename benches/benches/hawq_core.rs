@@ -1,0 +1,193 @@
+//! `hawq-core` on the jet MLP (16-64-32-32-5), in one run:
+//!
+//! 1. one training epoch (QAT, 8 bits, Adam) at batch 1024 over the simulated training jets, on
+//!    the CPU backend: samples/s;
+//! 2. the integer engine (`IntegerMlp::predict`: float inputs → integer path → dequantized
+//!    outputs) on a batch of 10,000 test jets, one thread, in both scale modes (power-of-two and
+//!    dyadic), next to onnxruntime (one intra-op thread) on the QCDQ export of the same model and
+//!    the same inputs, timed by `benches/py/ort_bench.py`. Target: the engine at least 2×
+//!    onnxruntime.
+//!
+//! The QCDQ form needs every quantizer at 8 bits or fewer, so the inputs are quantized to 8 bits
+//! here (the reference study uses 16). Before timing, onnxruntime's outputs are compared with the
+//! engine's: how many are equal, and the largest difference in output LSBs.
+//!
+//! Run with `cargo bench -p benches --bench hawq_core`. Without `--bench` (as `cargo test
+//! --benches` runs it) small sizes are used, as a smoke test.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use benches::{fmt_rate, fmt_ratio, fmt_s, jets, median, reference_python, run_python, smoke};
+use burn::tensor::{Tensor, TensorData};
+use criterion::{Criterion, Throughput, black_box, criterion_main};
+use hawq_core::backend::{Cpu, CpuTrain};
+use hawq_core::export::{ExportOptions, export_qcdq};
+use hawq_core::train::{TrainConfig, train};
+use hawq_core::{Dataset, IntegerMlp, QuantConfig, ScaleMode};
+use ndarray::Array2;
+use ndarray_npy::{read_npy, write_npy};
+
+/// The jet MLP.
+const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];
+
+/// The data: the simulated jets, or seeded blobs when the files are missing.
+fn data(set: &str, n: usize) -> Dataset {
+    let d = jets(set).unwrap_or_else(|| {
+        println!("hawq_core: simulated jets not found; synthetic blobs instead");
+        Dataset::synthetic_blobs(n, 16, 5, 1.0, 7).expect("synthetic blobs")
+    });
+    let idx: Vec<usize> = (0..n.min(d.len())).collect();
+    d.subset(&idx)
+}
+
+/// A calibrated, frozen 8-bit model in `mode` (8-bit inputs) and its integer engine.
+fn integer_model(mode: ScaleMode, calib: &Dataset) -> IntegerMlp {
+    let cfg = QuantConfig::uniform(&WIDTHS, 8).with_input_bits(8).with_scale_mode(mode);
+    let device = Default::default();
+    let model = cfg.init::<Cpu>(&device, 3).expect("model");
+    let x = Tensor::<Cpu, 2>::from_data(TensorData::new(calib.features.clone(), [calib.len(), 16]), &device);
+    model.calibrate(x);
+    model.freeze().to_integer().expect("integer engine")
+}
+
+/// What onnxruntime did: median and fastest seconds per batch, outputs equal to the engine's,
+/// largest difference in output LSBs.
+type OrtRun = (f64, f64, usize, f64);
+
+/// onnxruntime on the QCDQ export of `int`, on the inputs `x`, compared with the engine's `ours`.
+fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32], reps: usize) -> Option<OrtRun> {
+    let dir = std::env::temp_dir().join(format!("hawq-core-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let (model, xin, yout) = (dir.join("qcdq.onnx"), dir.join("x.npy"), dir.join("y.npy"));
+    let (qcdq, _) = export_qcdq(int, &ExportOptions::default()).expect("QCDQ export");
+    qcdq.save(&model).expect("saving the QCDQ model");
+    write_npy(&xin, x).expect("writing the inputs");
+    let s = |p: &Path| p.to_str().expect("UTF-8 temporary path").to_string();
+    let args = [s(&model), s(&xin), s(&yout), "--reps".into(), reps.to_string(), "--single".into(), "0".into()];
+    let res = run_python(python, "ort_bench.py", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = match res {
+        Ok(v) => {
+            let theirs: Array2<f32> = read_npy(&yout).expect("reading onnxruntime's outputs");
+            assert_eq!(theirs.len(), ours.len(), "onnxruntime and the engine give different output counts");
+            let lsb = f64::from(int.output_scale());
+            let equal = theirs.iter().zip(ours).filter(|(a, b)| a == b).count();
+            let worst =
+                theirs.iter().zip(ours).map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs() / lsb).fold(0.0, f64::max);
+            let median = v["median_s_per_batch"].as_f64()?;
+            let min = v["min_s_per_batch"].as_f64()?;
+            Some((median, min, equal, worst))
+        }
+        Err(e) => {
+            println!("onnxruntime not measured: {e}");
+            None
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// Times `f` under criterion as `name`; returns the median seconds per call.
+fn time(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    mut f: impl FnMut(),
+) -> f64 {
+    let times = RefCell::new(Vec::new());
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            let d = start.elapsed();
+            times.borrow_mut().push(d.as_secs_f64() / iters as f64);
+            d
+        })
+    });
+    median(&mut times.into_inner())
+}
+
+fn bench(c: &mut Criterion) {
+    let smoke = smoke();
+    let (n_train, n_test, ort_reps) = if smoke { (2048, 200, 2) } else { (usize::MAX, 10_000, 30) };
+    let train_set = data("train_val", n_train);
+    let test = data("test", n_test);
+
+    // 1. A training epoch.
+    let cfg = TrainConfig { epochs: 1, batch_size: 1024, learning_rate: 1e-3, ..Default::default() };
+    let start = QuantConfig::uniform(&WIDTHS, 8).init::<CpuTrain>(&Default::default(), 1).expect("model");
+    let mut group = c.benchmark_group("hawq_core");
+    group.sample_size(10).measurement_time(Duration::from_secs(if smoke { 1 } else { 20 }));
+    group.throughput(Throughput::Elements(train_set.len() as u64));
+    let epoch_s = time(&mut group, &format!("train_epoch/{}_samples/batch1024", train_set.len()), || {
+        let out = train(start.clone(), &train_set, None, &cfg, &mut |_| {}).expect("training");
+        black_box(out.history.len());
+    });
+
+    // 2. The integer engine against onnxruntime.
+    let python = reference_python();
+    if python.is_none() {
+        println!("hawq_core: no reference Python (scripts/setup-python.sh or QONNX_REF_PYTHON); engine timed alone");
+    }
+    let x = Array2::from_shape_vec((test.len(), 16), test.features.clone()).expect("input array");
+    group.measurement_time(Duration::from_secs(if smoke { 1 } else { 6 }));
+    group.throughput(Throughput::Elements(test.len() as u64));
+    let mut rows = Vec::new();
+    for (mode, label) in [(ScaleMode::PowerOfTwo, "power-of-two"), (ScaleMode::Dyadic, "dyadic")] {
+        let int = integer_model(mode, &train_set);
+        let ours = int.predict(&test.features).expect("engine");
+        let engine_s = time(&mut group, &format!("integer_engine/{label}/batch{}", test.len()), || {
+            black_box(int.predict(black_box(&test.features)).expect("engine"));
+        });
+        let engine_min = (0..if smoke { 3 } else { 200 })
+            .map(|_| {
+                let t = Instant::now();
+                black_box(int.predict(black_box(&test.features)).expect("engine"));
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        let ort = python.as_deref().and_then(|p| onnxruntime(p, &int, &x, &ours, ort_reps));
+        rows.push((label, engine_s, engine_min, ort, ours.len()));
+    }
+    group.finish();
+
+    let n = test.len() as f64;
+    println!();
+    println!("hawq_core summary (medians, one thread each)");
+    println!(
+        "  training epoch, {} samples at batch 1024: {} ({} samples/s)",
+        train_set.len(),
+        fmt_s(Some(epoch_s)),
+        fmt_rate(Some(train_set.len() as f64 / epoch_s))
+    );
+    println!(
+        "  {:<14} {:>11} {:>11} {:>12} {:>12} {:>9} {:>9}  outputs equal",
+        "mode", "engine", "(fastest)", "onnxruntime", "(fastest)", "ratio", "(fastest)"
+    );
+    for (label, engine_s, engine_min, ort, total) in rows {
+        let (ort_s, ort_min, eq) = match ort {
+            Some((t, m, equal, worst)) => (Some(t), Some(m), format!("{equal}/{total} (≤{worst:.0} LSB)")),
+            None => (None, None, "—".into()),
+        };
+        println!(
+            "  {:<14} {:>11} {:>11} {:>12} {:>12} {:>9} {:>9}  {}",
+            label,
+            fmt_s(Some(engine_s)),
+            fmt_s(Some(engine_min)),
+            fmt_s(ort_s),
+            fmt_s(ort_min),
+            fmt_ratio(ort_s.map(|t| t / engine_s)),
+            fmt_ratio(ort_min.map(|t| t / engine_min)),
+            eq
+        );
+        println!("  {:<14} {} samples/s (median)", "", fmt_rate(Some(n / engine_s)));
+    }
+    println!("  target: integer engine ≥ 2× onnxruntime");
+}
+
+mod group {
+    criterion::criterion_group!(benches, super::bench);
+}
+criterion_main!(group::benches);

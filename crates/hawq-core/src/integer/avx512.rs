@@ -1,0 +1,325 @@
+//! AVX-512 VNNI kernels of the packed integer engine ([`super::packed`]): a block of
+//! [`BLOCK`] samples sits in the lanes of two vectors, one 32-bit word (four bytes or two 16-bit
+//! words of one sample) per lane; `vpdpbusd` / `vpdpwssd` multiply them with a broadcast weight
+//! word and add into 32-bit accumulators, [`CHANNELS`] output channels at a time; the
+//! requantization, clamp and repacking of the outputs happen in registers.
+//!
+//! The arithmetic is integer arithmetic with every value provably in range (the packing
+//! conditions of [`super::packed`]), so the results equal the reference path bit for bit.
+#![allow(unsafe_code)] // SIMD intrinsics; every function is called only after runtime feature detection.
+
+use std::arch::x86_64::*;
+
+use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
+
+/// Whether this CPU runs the kernels.
+pub(crate) fn available() -> bool {
+    is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vnni")
+}
+
+/// The float input quantizer: `clamp(x / scale, lo, hi)` rounded half to even.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InputQuant {
+    /// Scale.
+    pub(crate) scale: f32,
+    /// Range as floats.
+    pub(crate) lo: f32,
+    /// Range as floats.
+    pub(crate) hi: f32,
+}
+
+/// Runs the packed model on float inputs `x` (`[n, d_in]`): writes the integer outputs
+/// (`[n, d_out]`) to `out`. Returns the index of the first non-finite input, if any (then `out`
+/// is incomplete).
+///
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI ([`available`]).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+pub(crate) unsafe fn run_f32(p: &PackedMlp, q: InputQuant, x: &[f32], out: &mut [i32]) -> Option<usize> {
+    let n = x.len() / p.d_in;
+    let mut bufs = Buffers::new(p);
+    for start in (0..n).step_by(BLOCK) {
+        let rows = BLOCK.min(n - start);
+        if !pack_f32(p, q, &x[start * p.d_in..(start + rows) * p.d_in], rows, &mut bufs.a) {
+            let bad = x.iter().position(|v| !v.is_finite());
+            return Some(bad.unwrap_or(0));
+        }
+        run_block(p, &mut bufs, rows, &mut out[start * d_out(p)..]);
+    }
+    None
+}
+
+/// Runs the packed model on integer inputs `q` (`[n, d_in]`, each within the input range):
+/// writes the integer outputs (`[n, d_out]`) to `out`.
+///
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI ([`available`]).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+pub(crate) unsafe fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
+    let n = q.len() / p.d_in;
+    let per = p.lanes_in.per_word();
+    let mut bufs = Buffers::new(p);
+    for start in (0..n).step_by(BLOCK) {
+        let rows = BLOCK.min(n - start);
+        bufs.a.fill(0);
+        for r in 0..rows {
+            for (k, &v) in q[(start + r) * p.d_in..(start + r + 1) * p.d_in].iter().enumerate() {
+                bufs.a[(k / per) * BLOCK + r] |= p.lanes_in.place(v - i64::from(p.offset_in), k % per);
+            }
+        }
+        run_block(p, &mut bufs, rows, &mut out[start * d_out(p)..]);
+    }
+}
+
+/// Outputs of the packed model.
+fn d_out(p: &PackedMlp) -> usize {
+    p.layers.last().map_or(0, |l| l.d_out)
+}
+
+/// The scratch space of one block.
+struct Buffers {
+    a: Vec<i32>,
+    b: Vec<i32>,
+    last: Vec<i32>,
+}
+
+impl Buffers {
+    fn new(p: &PackedMlp) -> Buffers {
+        let words = p.max_words().max(p.words_in());
+        let last = p.layers.last().map_or(0, |l| l.d_out_pad);
+        Buffers { a: vec![0; words * BLOCK], b: vec![0; words * BLOCK], last: vec![0; last * BLOCK] }
+    }
+}
+
+/// All layers on the block packed in `bufs.a`; the first `rows` samples' outputs go to `out`
+/// (row-major).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn run_block(p: &PackedMlp, bufs: &mut Buffers, rows: usize, out: &mut [i32]) {
+    let last = p.layers.len() - 1;
+    for layer in &p.layers[..last] {
+        run_layer(layer, &bufs.a, &mut bufs.b);
+        std::mem::swap(&mut bufs.a, &mut bufs.b);
+    }
+    let l = &p.layers[last];
+    run_layer(l, &bufs.a, &mut bufs.last);
+    for r in 0..rows {
+        for j in 0..l.d_out {
+            out[r * l.d_out + j] = bufs.last[j * BLOCK + r];
+        }
+    }
+}
+
+/// Quantizes `rows` float samples into packed words in `buf` (`[words][BLOCK]`); `false` when a
+/// value is not finite.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+    let d = p.d_in;
+    let per = p.lanes_in.per_word();
+    let (scale, lo, hi) = (_mm512_set1_ps(q.scale), _mm512_set1_ps(q.lo), _mm512_set1_ps(q.hi));
+    // Dividing by a power of two equals multiplying by its exact inverse: both round the same
+    // real number once.
+    let inv = 1.0 / q.scale;
+    let exact = q.scale.is_normal() && inv.is_normal() && q.scale.to_bits() & 0x007F_FFFF == 0;
+    let inverse = exact.then(|| _mm512_set1_ps(inv));
+    let offset = _mm512_set1_epi32(p.offset_in);
+    let zero = _mm512_setzero_ps();
+    let mut bad = 0u16;
+    for r in 0..rows {
+        let row = &x[r * d..(r + 1) * d];
+        for k0 in (0..d).step_by(16) {
+            let m = 16.min(d - k0);
+            let mask: __mmask16 = if m == 16 { 0xFFFF } else { (1u16 << m) - 1 };
+            // SAFETY: the mask limits the load to `row[k0..k0 + m]`.
+            let v = unsafe { _mm512_maskz_loadu_ps(mask, row.as_ptr().add(k0)) };
+            bad |= mask & !_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(_mm512_sub_ps(v, v), zero);
+            let y = if let Some(inv) = inverse { _mm512_mul_ps(v, inv) } else { _mm512_div_ps(v, scale) };
+            let y = _mm512_min_ps(_mm512_max_ps(y, lo), hi);
+            let i = _mm512_sub_epi32(
+                _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y),
+                offset,
+            );
+            let mut words = [0i32; 8];
+            match p.lanes_in {
+                Lanes::U8 => {
+                    // SAFETY: `words` holds 32 bytes; 16 are written.
+                    unsafe { _mm_storeu_si128(words.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(i)) };
+                }
+                Lanes::I16 => {
+                    // SAFETY: `words` holds 32 bytes; 32 are written.
+                    unsafe { _mm256_storeu_si256(words.as_mut_ptr().cast(), _mm512_cvtepi32_epi16(i)) };
+                }
+            }
+            for (t, &w) in words.iter().enumerate().take(m.div_ceil(per)) {
+                buf[(k0 / per + t) * BLOCK + r] = w;
+            }
+        }
+    }
+    for w in 0..p.words_in() {
+        buf[w * BLOCK + rows..(w + 1) * BLOCK].fill(0);
+    }
+    bad == 0
+}
+
+/// 512-bit vectors per block row.
+const VECS: usize = BLOCK / 16;
+
+/// One block row of 32-bit values in registers.
+type Row = [__m512i; VECS];
+
+/// Loads `x[0..BLOCK]`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn load(x: &[i32]) -> Row {
+    let x = &x[..BLOCK];
+    let mut v = [_mm512_setzero_si512(); VECS];
+    for (h, vh) in v.iter_mut().enumerate() {
+        // SAFETY: `x` holds BLOCK = 16 · VECS values.
+        *vh = unsafe { _mm512_loadu_si512(x[16 * h..].as_ptr().cast()) };
+    }
+    v
+}
+
+/// Stores `v` to `y[0..BLOCK]`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn store(y: &mut [i32], v: Row) {
+    let y = &mut y[..BLOCK];
+    for (h, vh) in v.into_iter().enumerate() {
+        // SAFETY: `y` holds BLOCK = 16 · VECS values.
+        unsafe { _mm512_storeu_si512(y[16 * h..].as_mut_ptr().cast(), vh) };
+    }
+}
+
+/// One layer on one block: `x` holds `layer.words_in` input words per sample, the outputs go to
+/// `y` (packed words for a hidden layer, `[d_out_pad][BLOCK]` integers for the last).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+    let stride = layer.d_out_pad;
+    let x = &x[..layer.words_in * BLOCK];
+    let (lo, hi) = (_mm512_set1_epi32(layer.lo), _mm512_set1_epi32(layer.hi));
+    for j0 in (0..stride).step_by(CHANNELS) {
+        let mut acc = [[_mm512_setzero_si512(); VECS]; CHANNELS];
+        for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + CHANNELS]) {
+            *a = [_mm512_set1_epi32(b); VECS];
+        }
+        for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
+            let xv = load(xg);
+            let wg = &layer.weight[g * stride + j0..g * stride + j0 + CHANNELS];
+            match layer.lanes_in {
+                Lanes::U8 => {
+                    for (a, &w) in acc.iter_mut().zip(wg) {
+                        let w = _mm512_set1_epi32(w);
+                        for (ah, xh) in a.iter_mut().zip(xv) {
+                            *ah = _mm512_dpbusd_epi32(*ah, xh, w);
+                        }
+                    }
+                }
+                Lanes::I16 => {
+                    for (a, &w) in acc.iter_mut().zip(wg) {
+                        let w = _mm512_set1_epi32(w);
+                        for (ah, xh) in a.iter_mut().zip(xv) {
+                            *ah = _mm512_dpwssd_epi32(*ah, xh, w);
+                        }
+                    }
+                }
+            }
+        }
+        let rq = &layer.rq[j0..j0 + CHANNELS];
+        let mut v = acc;
+        // Unsigned byte outputs are clamped by saturating packs below.
+        let bytes = layer.lanes_out == Some((Lanes::U8, 0)) && layer.lo == 0 && !layer.wide;
+        let unit = layer.unit;
+        for (vc, r) in v.iter_mut().zip(rq) {
+            for vh in vc.iter_mut() {
+                *vh = if layer.wide {
+                    requant64(*vh, *r, layer.lo, layer.hi)
+                } else if bytes {
+                    requant32(*vh, *r, unit)
+                } else {
+                    _mm512_min_epi32(_mm512_max_epi32(requant32(*vh, *r, unit), lo), hi)
+                };
+            }
+        }
+        if bytes {
+            // Per 128-bit lane, `packs` + `packus` leave the bytes of 4 samples × 4 channels
+            // channel-major; the shuffle makes them sample-major (one word per sample).
+            let order = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+            let top = _mm512_set1_epi8(layer.hi as i8);
+            for (t, g) in v.chunks_exact(4).enumerate() {
+                let mut word = [_mm512_setzero_si512(); VECS];
+                for (h, w) in word.iter_mut().enumerate() {
+                    let a = _mm512_packs_epi32(g[0][h], g[1][h]);
+                    let b = _mm512_packs_epi32(g[2][h], g[3][h]);
+                    let u = _mm512_min_epu8(_mm512_packus_epi16(a, b), top);
+                    *w = _mm512_shuffle_epi8(u, order);
+                }
+                store(&mut y[(j0 / 4 + t) * BLOCK..], word);
+            }
+            continue;
+        }
+        match layer.lanes_out {
+            None => {
+                for (c, vc) in v.into_iter().enumerate() {
+                    store(&mut y[(j0 + c) * BLOCK..], vc);
+                }
+            }
+            Some((Lanes::U8, off)) => {
+                let off = _mm512_set1_epi32(off);
+                for (t, g) in v.chunks_exact(4).enumerate() {
+                    let mut word = [_mm512_setzero_si512(); VECS];
+                    for (h, w) in word.iter_mut().enumerate() {
+                        let (u0, u1) = (_mm512_sub_epi32(g[0][h], off), _mm512_sub_epi32(g[1][h], off));
+                        let (u2, u3) = (_mm512_sub_epi32(g[2][h], off), _mm512_sub_epi32(g[3][h], off));
+                        let low = _mm512_or_si512(u0, _mm512_slli_epi32::<8>(u1));
+                        let high = _mm512_or_si512(_mm512_slli_epi32::<16>(u2), _mm512_slli_epi32::<24>(u3));
+                        *w = _mm512_or_si512(low, high);
+                    }
+                    store(&mut y[(j0 / 4 + t) * BLOCK..], word);
+                }
+            }
+            Some((Lanes::I16, off)) => {
+                let (off, mask) = (_mm512_set1_epi32(off), _mm512_set1_epi32(0xFFFF));
+                for (t, g) in v.chunks_exact(2).enumerate() {
+                    let mut word = [_mm512_setzero_si512(); VECS];
+                    for (h, w) in word.iter_mut().enumerate() {
+                        let low = _mm512_and_si512(_mm512_sub_epi32(g[0][h], off), mask);
+                        *w = _mm512_or_si512(low, _mm512_slli_epi32::<16>(_mm512_sub_epi32(g[1][h], off)));
+                    }
+                    store(&mut y[(j0 / 2 + t) * BLOCK..], word);
+                }
+            }
+        }
+    }
+}
+
+/// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` (`acc` itself when `unit`),
+/// in 32-bit lanes; without branches (a zero shift has `add = odd = 0`).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn requant32(acc: __m512i, r: Rq, unit: bool) -> __m512i {
+    let p = if unit { acc } else { _mm512_mullo_epi32(acc, _mm512_set1_epi32(r.num as i32)) };
+    let c = _mm_cvtsi32_si128(r.shift as i32);
+    let bit = _mm512_and_si512(_mm512_sra_epi32(p, c), _mm512_set1_epi32(r.odd as i32));
+    _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(p, _mm512_set1_epi32(r.add as i32)), bit), c)
+}
+
+/// The same with 64-bit products, clamped, back in 32-bit lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn requant64(acc: __m512i, r: Rq, lo: i32, hi: i32) -> __m512i {
+    let even = round64(_mm512_mul_epi32(acc, _mm512_set1_epi64(r.num)), r, lo, hi);
+    let odd = round64(_mm512_mul_epi32(_mm512_srli_epi64::<32>(acc), _mm512_set1_epi64(r.num)), r, lo, hi);
+    _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64::<32>(odd))
+}
+
+/// `clamp((p + add + ((p >> shift) & odd)) >> shift)` in 64-bit lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn round64(p: __m512i, r: Rq, lo: i32, hi: i32) -> __m512i {
+    let c = _mm_cvtsi32_si128(r.shift as i32);
+    let bit = _mm512_and_si512(_mm512_sra_epi64(p, c), _mm512_set1_epi64(r.odd));
+    let q = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(p, _mm512_set1_epi64(r.add)), bit), c);
+    _mm512_min_epi64(_mm512_max_epi64(q, _mm512_set1_epi64(i64::from(lo))), _mm512_set1_epi64(i64::from(hi)))
+}

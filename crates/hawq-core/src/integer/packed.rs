@@ -1,0 +1,270 @@
+//! The integer engine's fast form: every layer's weights packed for 32-bit dot-product
+//! instructions (four `u8 × i8` or two `i16 × i16` products per 32-bit lane, as AVX-512 VNNI's
+//! `vpdpbusd` and `vpdpwssd` compute them), activations stored as bytes or 16-bit words in
+//! blocks of [`BLOCK`] samples, and each layer's requantization reduced to one multiply, one add
+//! and one arithmetic shift per value.
+//!
+//! A model is packed only when every step provably stays in range: activations fit bytes (after
+//! subtracting the range's minimum) or 16-bit words, weights fit `i8` or `i16`, every accumulator
+//! fits `i32`, and the requantization product fits `i32` (else `i64`). Everything is integer
+//! arithmetic with no overflow, so the packed form computes exactly what the reference path of
+//! [`super::IntegerMlp`] computes; when a condition fails the model is not packed.
+
+use super::{IntegerLayer, IntegerMlp};
+use crate::quantizer::IntRange;
+
+/// Samples per block: the lanes of two 512-bit vectors of 32-bit values.
+pub(crate) const BLOCK: usize = 32;
+/// Output channels computed together (accumulators held in registers).
+pub(crate) const CHANNELS: usize = 8;
+
+/// How activations are packed into 32-bit words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lanes {
+    /// Four unsigned bytes (`value − offset`), multiplied with signed byte weights.
+    U8,
+    /// Two signed 16-bit words, multiplied with 16-bit weights.
+    I16,
+}
+
+impl Lanes {
+    /// Values per 32-bit word.
+    pub(crate) fn per_word(self) -> usize {
+        match self {
+            Lanes::U8 => 4,
+            Lanes::I16 => 2,
+        }
+    }
+
+    /// The packing and offset for activations in `range`, if any fits.
+    fn for_range(range: IntRange) -> Option<(Lanes, i64)> {
+        let (lo, hi) = (range.min(), range.max());
+        if range.is_bipolar() {
+            // Bipolar quantizers take the sign, not a rounded clamp: left to the reference path.
+            None
+        } else if hi - lo <= 255 {
+            Some((Lanes::U8, lo))
+        } else if lo >= i64::from(i16::MIN) && hi <= i64::from(i16::MAX) {
+            Some((Lanes::I16, 0))
+        } else {
+            None
+        }
+    }
+
+    /// Whether a weight fits the packing.
+    fn weight_fits(self, w: i64) -> bool {
+        match self {
+            Lanes::U8 => (-128..=127).contains(&w),
+            Lanes::I16 => (i64::from(i16::MIN)..=i64::from(i16::MAX)).contains(&w),
+        }
+    }
+
+    /// Puts `v` (already offset) into position `t` of a word.
+    pub(crate) fn place(self, v: i64, t: usize) -> i32 {
+        match self {
+            Lanes::U8 => (((v as u32) & 0xFF) << (8 * t)) as i32,
+            Lanes::I16 => (((v as u32) & 0xFFFF) << (16 * t)) as i32,
+        }
+    }
+}
+
+/// One channel's requantization: `v = (p + add + ((p >> shift) & odd)) >> shift` with
+/// `p = acc · num`, which is `acc · num / 2^shift` rounded half to even.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rq {
+    /// Numerator.
+    pub(crate) num: i64,
+    /// `2^(shift−1) − 1` (0 without a shift).
+    pub(crate) add: i64,
+    /// 1 (0 without a shift).
+    pub(crate) odd: i64,
+    /// Right shift.
+    pub(crate) shift: u32,
+}
+
+/// One packed layer: `acc = bias + Σ word(x) · word(w)`, `v = clamp((acc·num + add +
+/// ((acc·num >> shift) & odd)) >> shift)`, which is `acc · num / 2^shift` rounded half to even.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedLayer {
+    /// Outputs, and outputs rounded up to a multiple of [`CHANNELS`].
+    pub(crate) d_out: usize,
+    pub(crate) d_out_pad: usize,
+    /// 32-bit words per input sample.
+    pub(crate) words_in: usize,
+    /// Packing of the inputs.
+    pub(crate) lanes_in: Lanes,
+    /// Weights, `[words_in][d_out_pad]`, each word packing the weights of consecutive inputs.
+    pub(crate) weight: Vec<i32>,
+    /// Bias with the input offset folded in, `[d_out_pad]`.
+    pub(crate) bias: Vec<i32>,
+    /// Requantization of each channel, `[d_out_pad]`.
+    pub(crate) rq: Vec<Rq>,
+    /// Whether the requantization needs 64-bit products.
+    pub(crate) wide: bool,
+    /// Whether every numerator is 1 (a pure shift).
+    pub(crate) unit: bool,
+    /// The output clamp.
+    pub(crate) lo: i32,
+    pub(crate) hi: i32,
+    /// Packing and offset of the outputs (the next layer's inputs); `None` on the last layer.
+    pub(crate) lanes_out: Option<(Lanes, i32)>,
+}
+
+/// A whole packed model.
+#[derive(Debug, Clone)]
+pub(crate) struct PackedMlp {
+    /// Inputs per sample and 32-bit words per packed input sample.
+    pub(crate) d_in: usize,
+    /// Input packing and offset.
+    pub(crate) lanes_in: Lanes,
+    pub(crate) offset_in: i32,
+    /// The layers.
+    pub(crate) layers: Vec<PackedLayer>,
+}
+
+impl PackedMlp {
+    /// Packs `model`, or `None` when a value could leave the packed ranges.
+    pub(crate) fn new(model: &IntegerMlp) -> Option<PackedMlp> {
+        let (lanes_in, offset_in) = Lanes::for_range(model.input_range)?;
+        let mut layers = Vec::with_capacity(model.layers.len());
+        let (mut lanes, mut offset, mut range) = (lanes_in, offset_in, model.input_range);
+        let last = model.layers.len() - 1;
+        for (l, layer) in model.layers.iter().enumerate() {
+            if layer.output.is_bipolar() {
+                return None;
+            }
+            let out = if l == last { None } else { Some(Lanes::for_range(layer.output)?) };
+            layers.push(pack_layer(layer, lanes, offset, range, out)?);
+            if let Some((next, off)) = out {
+                (lanes, offset, range) = (next, off, layer.output);
+            }
+        }
+        Some(PackedMlp { d_in: model.d_in(), lanes_in, offset_in: offset_in as i32, layers })
+    }
+
+    /// 32-bit words per packed input sample.
+    pub(crate) fn words_in(&self) -> usize {
+        self.d_in.div_ceil(self.lanes_in.per_word())
+    }
+
+    /// The largest number of 32-bit words a block's activations take.
+    pub(crate) fn max_words(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.words_in.max(l.lanes_out.map_or(0, |(o, _)| l.d_out_pad / o.per_word())))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Packs one layer whose inputs are packed as `lanes` with `offset`, in `range`.
+fn pack_layer(
+    layer: &IntegerLayer,
+    lanes: Lanes,
+    offset: i64,
+    range: IntRange,
+    out: Option<(Lanes, i64)>,
+) -> Option<PackedLayer> {
+    let (d_in, d_out) = (layer.d_in, layer.d_out);
+    if layer.weight.iter().any(|&w| !lanes.weight_fits(w)) {
+        return None;
+    }
+    let per = lanes.per_word();
+    let words_in = d_in.div_ceil(per);
+    let d_out_pad = d_out.div_ceil(CHANNELS) * CHANNELS;
+    let mut weight = vec![0i32; words_in * d_out_pad];
+    for i in 0..d_in {
+        for j in 0..d_out {
+            weight[(i / per) * d_out_pad + j] |= lanes.place(layer.weight[i * d_out + j], i % per);
+        }
+    }
+    // The stored inputs are `u = q − offset` with `|u| ≤ reach`.
+    let reach = i128::from((range.max() - offset).abs().max((range.min() - offset).abs()));
+    let limit = i128::from(i32::MAX);
+    let mut bias = vec![0i32; d_out_pad];
+    let mut rq = vec![Rq { num: 1, add: 0, odd: 0, shift: 0 }; d_out_pad];
+    let mut wide = false;
+    for j in 0..d_out {
+        let col = (0..d_in).map(|i| i128::from(layer.weight[i * d_out + j]));
+        let (sum, abs): (i128, i128) = col.fold((0, 0), |(s, a), w| (s + w, a + w.abs()));
+        let b = i128::from(layer.bias[j]) + i128::from(offset) * sum;
+        // Every partial sum, and so the accumulator, fits i32.
+        if b.abs() + reach * abs > limit {
+            return None;
+        }
+        let (n, c) = layer.requant[j].parts();
+        if c >= 62 || n > i64::from(i32::MAX) {
+            return None;
+        }
+        let reach_acc = b.abs() + reach * abs;
+        let reach_prod = reach_acc.checked_mul(i128::from(n))? + (1i128 << c);
+        if reach_prod > limit {
+            wide = true;
+        }
+        if reach_prod > i128::from(i64::MAX) {
+            return None;
+        }
+        bias[j] = b as i32;
+        rq[j] = match c {
+            0 => Rq { num: n, add: 0, odd: 0, shift: 0 },
+            _ => Rq { num: n, add: (1i64 << (c - 1)) - 1, odd: 1, shift: c },
+        };
+    }
+    if !wide {
+        // Without a multiplier the rounding addend can start in the accumulator: with
+        // `p' = acc + add`, `(p' + ((p' >> c) & 1)) >> c` is still `acc / 2^c` rounded half to
+        // even (when `acc mod 2^c > 2^(c−1)` both forms carry into the next multiple whatever
+        // the odd bit; otherwise `p' >> c == acc >> c`). `|p'|` stays below `reach_prod`.
+        for (b, r) in bias.iter_mut().zip(rq.iter_mut()) {
+            if r.num == 1 && r.add > 0 {
+                *b += r.add as i32;
+                r.add = 0;
+            }
+        }
+    }
+    let to_i32 = |v: i64| i32::try_from(v).ok();
+    Some(PackedLayer {
+        d_out,
+        d_out_pad,
+        words_in,
+        lanes_in: lanes,
+        weight,
+        bias,
+        unit: rq.iter().all(|r| r.num == 1),
+        rq,
+        wide,
+        lo: to_i32(layer.output.min())?,
+        hi: to_i32(layer.output.max())?,
+        lanes_out: match out {
+            Some((l, off)) => Some((l, to_i32(off)?)),
+            None => None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantizer::shift_round_half_even;
+
+    #[test]
+    fn rounding_formula_is_half_to_even() {
+        for c in 0..6u32 {
+            for v in -300i64..300 {
+                let (add, odd) = if c > 0 { ((1i64 << (c - 1)) - 1, 1) } else { (0, 0) };
+                let got = (v + add + ((v >> c) & odd)) >> c;
+                assert_eq!(i128::from(got), shift_round_half_even(i128::from(v), c), "v={v} c={c}");
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_for_ranges() {
+        assert_eq!(Lanes::for_range(IntRange::new(8, false, false)), Some((Lanes::U8, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(8, true, false)), Some((Lanes::U8, -128)));
+        assert_eq!(Lanes::for_range(IntRange::new(16, true, false)), Some((Lanes::I16, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(16, false, false)), None);
+        assert_eq!(Lanes::U8.place(-1, 1), 0xFF00);
+        assert_eq!(Lanes::I16.place(-2, 1), 0xFFFE_0000u32 as i32);
+    }
+}
