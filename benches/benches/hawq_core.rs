@@ -2,8 +2,8 @@
 //!
 //! 1. one training epoch (QAT, 8 bits, Adam) at batch 1024 over the simulated training jets, on
 //!    the CPU backend: samples/s;
-//! 2. the integer engine (`IntegerMlp::predict`: float inputs → integer path → dequantized
-//!    outputs) on a batch of 10,000 test jets, one thread, in both scale modes (power-of-two and
+//! 2. the integer engine (`IntegerMlp::prepare` once, then `PreparedMlp::predict`: float inputs →
+//!    integer path → dequantized outputs) on a batch of 10,000 test jets, one thread, in both scale modes (power-of-two and
 //!    dyadic), next to onnxruntime (one intra-op thread) on the QCDQ export of the same model and
 //!    the same inputs, timed by `benches/py/ort_bench.py`. Target: the engine at least 2×
 //!    onnxruntime.
@@ -137,14 +137,16 @@ fn bench(c: &mut Criterion) {
     let mut rows = Vec::new();
     for (mode, label) in [(ScaleMode::PowerOfTwo, "power-of-two"), (ScaleMode::Dyadic, "dyadic")] {
         let int = integer_model(mode, &train_set);
-        let ours = int.predict(&test.features).expect("engine");
+        let engine = int.prepare();
+        println!("hawq_core: {label} model on the packed SIMD kernels: {}", engine.uses_packed_kernels());
+        let ours = engine.predict(&test.features).expect("engine");
         let engine_s = time(&mut group, &format!("integer_engine/{label}/batch{}", test.len()), || {
-            black_box(int.predict(black_box(&test.features)).expect("engine"));
+            black_box(engine.predict(black_box(&test.features)).expect("engine"));
         });
         let engine_min = (0..if smoke { 3 } else { 200 })
             .map(|_| {
                 let t = Instant::now();
-                black_box(int.predict(black_box(&test.features)).expect("engine"));
+                black_box(engine.predict(black_box(&test.features)).expect("engine"));
                 t.elapsed().as_secs_f64()
             })
             .fold(f64::INFINITY, f64::min);

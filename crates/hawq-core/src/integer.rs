@@ -6,6 +6,9 @@
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod packed;
+mod prepared;
+
+pub use prepared::PreparedMlp;
 
 use serde::{Deserialize, Serialize};
 
@@ -140,7 +143,7 @@ impl IntegerMlp {
         Ok(x.iter().map(|&v| quantize(v, self.input_scale, self.input_range)).collect())
     }
 
-    fn check_batch(&self, q: &[i64]) -> Result<usize> {
+    pub(crate) fn check_batch(&self, q: &[i64]) -> Result<usize> {
         let d = self.d_in();
         if q.is_empty() {
             return Err(HawqError::EmptyDataset { what: "integer model input".into() });
@@ -173,24 +176,15 @@ impl IntegerMlp {
     ///
     /// On CPUs with AVX-512 VNNI, models whose values provably fit bytes or 16-bit words and
     /// whose accumulators fit 32 bits run on packed SIMD kernels, which compute the same
-    /// integers as [`IntegerMlp::forward_int_reference`].
+    /// integers as [`IntegerMlp::forward_int_reference`]. For repeated calls,
+    /// [`IntegerMlp::prepare`] packs the weights once.
     pub fn forward_int(&self, q: &[i64]) -> Result<Vec<i64>> {
-        let batch = self.check_batch(q)?;
-        let r = self.input_range;
-        if q.iter().all(|&v| (r.min()..=r.max()).contains(&v))
-            && let Some(out) = self.run_packed(batch, |p, out| {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `run_packed` calls this only when `avx512::available()`.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx512::run_int(p, q, out)
-                };
-                None
-            })
-        {
-            return Ok(out.unwrap_or_default().into_iter().map(i64::from).collect());
-        }
-        self.forward_int_reference(q)
+        self.prepare().forward_int(q)
+    }
+
+    /// The model with its weights packed for the SIMD kernels once, for repeated calls.
+    pub fn prepare(&self) -> PreparedMlp<'_> {
+        PreparedMlp::new(self)
     }
 
     /// [`IntegerMlp::forward_int`] on the portable reference path (64-bit integer arithmetic
@@ -207,36 +201,15 @@ impl IntegerMlp {
     }
 
     /// Float inputs to dequantized outputs: [`IntegerMlp::quantize_input`], the integer path,
-    /// then `q · s_out`.
+    /// then `q · s_out` (on the packed kernels where [`IntegerMlp::forward_int`] uses them).
     pub fn predict(&self, x: &[f32]) -> Result<Vec<f32>> {
-        let s = self.output_scale();
-        let d = self.d_in();
-        if !x.is_empty() && x.len().is_multiple_of(d) {
-            let r = self.input_range;
-            let run = |p: &packed::PackedMlp, out: &mut [i32]| -> Option<usize> {
-                #[cfg(target_arch = "x86_64")]
-                {
-                    let q = avx512::InputQuant { scale: self.input_scale, lo: r.min() as f32, hi: r.max() as f32 };
-                    // SAFETY: `run_packed` calls this only when `avx512::available()`.
-                    #[allow(unsafe_code)]
-                    return unsafe { avx512::run_f32(p, q, x, out) };
-                }
-                #[cfg(not(target_arch = "x86_64"))]
-                {
-                    let _ = (p, out);
-                    None
-                }
-            };
-            match self.run_packed(x.len() / d, run) {
-                Some(Ok(out)) => return Ok(out.iter().map(|&v| v as f32 * s).collect()),
-                Some(Err(index)) => {
-                    let value = f64::from(x[index]);
-                    return Err(HawqError::NonFinite { what: "input data".into(), index, value });
-                }
-                None => {}
-            }
-        }
+        self.prepare().predict(x)
+    }
+
+    /// [`IntegerMlp::predict`] on the reference path.
+    pub fn predict_reference(&self, x: &[f32]) -> Result<Vec<f32>> {
         let q = self.forward_int_reference(&self.quantize_input(x)?)?;
+        let s = self.output_scale();
         Ok(q.iter().map(|&v| v as f32 * s).collect())
     }
 
@@ -244,32 +217,7 @@ impl IntegerMlp {
     /// packed SIMD kernels on this CPU (AVX-512 VNNI present and every value provably within
     /// bytes or 16-bit words, every accumulator within 32 bits); else the reference path.
     pub fn uses_packed_kernels(&self) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        if avx512::available() {
-            return packed::PackedMlp::new(self).is_some();
-        }
-        false
-    }
-
-    /// Runs `kernel` on the packed form of the model when the CPU has the kernels and the model
-    /// packs: `None` otherwise. `kernel` writes `[batch, d_out]` integers and returns the index
-    /// of a non-finite input, if it met one (then the result is `Err(index)`).
-    fn run_packed(
-        &self,
-        batch: usize,
-        kernel: impl FnOnce(&packed::PackedMlp, &mut [i32]) -> Option<usize>,
-    ) -> Option<std::result::Result<Vec<i32>, usize>> {
-        #[cfg(target_arch = "x86_64")]
-        if avx512::available() {
-            let p = packed::PackedMlp::new(self)?;
-            let mut out = vec![0i32; batch * self.d_out()];
-            return Some(match kernel(&p, &mut out) {
-                None => Ok(out),
-                Some(index) => Err(index),
-            });
-        }
-        let _ = (batch, kernel);
-        None
+        self.prepare().uses_packed_kernels()
     }
 }
 

@@ -78,7 +78,9 @@ fn model(rng: &mut SplitMix64, input: IntRange, wide_activations: bool) -> Integ
             layer(rng, widths[l], widths[l + 1], wbits, output, !last && !output.signed)
         })
         .collect();
-    IntegerMlp::new(1.0 / 64.0, input, layers, ScaleMode::Dyadic).expect("valid random model")
+    // Power-of-two input scales (multiplied by their exact inverse) and others (divided).
+    let scale = if rng.next_u64().is_multiple_of(2) { 1.0 / 64.0 } else { 0.0137 };
+    IntegerMlp::new(scale, input, layers, ScaleMode::Dyadic).expect("valid random model")
 }
 
 /// Random inputs in `range`, a quarter of them at its ends.

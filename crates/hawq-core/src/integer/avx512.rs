@@ -126,40 +126,119 @@ fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32
     let offset = _mm512_set1_epi32(p.offset_in);
     let zero = _mm512_setzero_ps();
     let mut bad = 0u16;
-    for r in 0..rows {
-        let row = &x[r * d..(r + 1) * d];
-        for k0 in (0..d).step_by(16) {
-            let m = 16.min(d - k0);
-            let mask: __mmask16 = if m == 16 { 0xFFFF } else { (1u16 << m) - 1 };
-            // SAFETY: the mask limits the load to `row[k0..k0 + m]`.
-            let v = unsafe { _mm512_maskz_loadu_ps(mask, row.as_ptr().add(k0)) };
-            bad |= mask & !_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(_mm512_sub_ps(v, v), zero);
-            let y = if let Some(inv) = inverse { _mm512_mul_ps(v, inv) } else { _mm512_div_ps(v, scale) };
-            let y = _mm512_min_ps(_mm512_max_ps(y, lo), hi);
-            let i = _mm512_sub_epi32(
-                _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y),
-                offset,
-            );
-            let mut words = [0i32; 8];
-            match p.lanes_in {
-                Lanes::U8 => {
-                    // SAFETY: `words` holds 32 bytes; 16 are written.
-                    unsafe { _mm_storeu_si128(words.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(i)) };
-                }
-                Lanes::I16 => {
-                    // SAFETY: `words` holds 32 bytes; 32 are written.
-                    unsafe { _mm256_storeu_si256(words.as_mut_ptr().cast(), _mm512_cvtepi32_epi16(i)) };
-                }
+    // One chunk of 16 features of every row of the block: row-major words in `tile`, then
+    // transposed into `buf` (word-major, as the layers read them).
+    let mut tile = [0i32; BLOCK * 8];
+    for k0 in (0..d).step_by(16) {
+        let m = 16.min(d - k0);
+        let mask: __mmask16 = if m == 16 { 0xFFFF } else { (1u16 << m) - 1 };
+        let words = m.div_ceil(per);
+        let chunk = Chunk { k0, mask, offset, lo, hi, zero };
+        bad |= match (p.lanes_in, inverse) {
+            (Lanes::U8, Some(inv)) => quantize_chunk::<true, true>(x, d, rows, &chunk, inv, &mut tile),
+            (Lanes::U8, None) => quantize_chunk::<true, false>(x, d, rows, &chunk, scale, &mut tile),
+            (Lanes::I16, Some(inv)) => quantize_chunk::<false, true>(x, d, rows, &chunk, inv, &mut tile),
+            (Lanes::I16, None) => quantize_chunk::<false, false>(x, d, rows, &chunk, scale, &mut tile),
+        };
+        let at = k0 / per;
+        match p.lanes_in {
+            Lanes::U8 => {
+                tile[4 * rows..4 * BLOCK].fill(0);
+                transpose_bytes(&tile, words, &mut buf[at * BLOCK..]);
             }
-            for (t, &w) in words.iter().enumerate().take(m.div_ceil(per)) {
-                buf[(k0 / per + t) * BLOCK + r] = w;
+            Lanes::I16 => {
+                for (r, row) in tile.chunks_exact(8).take(rows).enumerate() {
+                    for (t, &w) in row.iter().take(words).enumerate() {
+                        buf[(at + t) * BLOCK + r] = w;
+                    }
+                }
+                for t in 0..words {
+                    buf[(at + t) * BLOCK + rows..(at + t + 1) * BLOCK].fill(0);
+                }
             }
         }
     }
-    for w in 0..p.words_in() {
-        buf[w * BLOCK + rows..(w + 1) * BLOCK].fill(0);
-    }
     bad == 0
+}
+
+/// What [`quantize_chunk`] needs besides the data.
+struct Chunk {
+    /// First feature of the chunk.
+    k0: usize,
+    /// Features of the chunk present.
+    mask: __mmask16,
+    /// The input offset, the range as floats, and zero.
+    offset: __m512i,
+    lo: __m512,
+    hi: __m512,
+    zero: __m512,
+}
+
+/// Quantizes features `k0..k0 + 16` of `rows` rows of `x` (`d` features per row) into `tile`
+/// (4 words per row as bytes when `BYTES`, else 8 words of 16-bit values), multiplying by the
+/// exact inverse scale when `MUL` and dividing by the scale otherwise. Returns the lanes that
+/// held a non-finite value.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn quantize_chunk<const BYTES: bool, const MUL: bool>(
+    x: &[f32],
+    d: usize,
+    rows: usize,
+    c: &Chunk,
+    factor: __m512,
+    tile: &mut [i32; BLOCK * 8],
+) -> __mmask16 {
+    let mut bad = 0;
+    for (r, row) in x.chunks_exact(d).take(rows).enumerate() {
+        // SAFETY: the mask limits the load to `row[k0..k0 + m]`.
+        let v = unsafe { _mm512_maskz_loadu_ps(c.mask, row.as_ptr().add(c.k0)) };
+        bad |= c.mask & !_mm512_cmp_ps_mask::<_CMP_EQ_OQ>(_mm512_sub_ps(v, v), c.zero);
+        let y = if MUL { _mm512_mul_ps(v, factor) } else { _mm512_div_ps(v, factor) };
+        let y = _mm512_min_ps(_mm512_max_ps(y, c.lo), c.hi);
+        let i = _mm512_sub_epi32(
+            _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y),
+            c.offset,
+        );
+        if BYTES {
+            // SAFETY: `tile[4r..4r + 4]` holds the 16 bytes.
+            unsafe { _mm_storeu_si128(tile[4 * r..4 * r + 4].as_mut_ptr().cast(), _mm512_cvtepi32_epi8(i)) };
+        } else {
+            // SAFETY: `tile[8r..8r + 8]` holds the 32 bytes.
+            unsafe { _mm256_storeu_si256(tile[8 * r..8 * r + 8].as_mut_ptr().cast(), _mm512_cvtepi32_epi16(i)) };
+        }
+    }
+    bad
+}
+
+/// `tile` holds 4 words per row for BLOCK rows; writes the first `words` of them word-major:
+/// `buf[w·BLOCK + r] = tile[4r + w]`. Per 16 rows: a permutation makes each 128-bit lane one
+/// word of 4 rows, then a 4 × 4 transpose of lanes collects each word's 16 rows.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn transpose_bytes(tile: &[i32], words: usize, buf: &mut [i32]) {
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    for h in 0..VECS {
+        let mut z = [_mm512_setzero_si512(); 4];
+        for (k, zk) in z.iter_mut().enumerate() {
+            let at = 4 * (16 * h + 4 * k);
+            // SAFETY: `tile[at..at + 16]` is in bounds (checked by the slice).
+            *zk = _mm512_permutexvar_epi32(order, unsafe { _mm512_loadu_si512(tile[at..at + 16].as_ptr().cast()) });
+        }
+        let t0 = _mm512_shuffle_i32x4::<0b01_00_01_00>(z[0], z[1]);
+        let t1 = _mm512_shuffle_i32x4::<0b01_00_01_00>(z[2], z[3]);
+        let t2 = _mm512_shuffle_i32x4::<0b11_10_11_10>(z[0], z[1]);
+        let t3 = _mm512_shuffle_i32x4::<0b11_10_11_10>(z[2], z[3]);
+        let out = [
+            _mm512_shuffle_i32x4::<0b10_00_10_00>(t0, t1),
+            _mm512_shuffle_i32x4::<0b11_01_11_01>(t0, t1),
+            _mm512_shuffle_i32x4::<0b10_00_10_00>(t2, t3),
+            _mm512_shuffle_i32x4::<0b11_01_11_01>(t2, t3),
+        ];
+        for (w, ow) in out.into_iter().enumerate().take(words) {
+            let at = w * BLOCK + 16 * h;
+            // SAFETY: `buf[at..at + 16]` is in bounds (checked by the slice).
+            unsafe { _mm512_storeu_si512(buf[at..at + 16].as_mut_ptr().cast(), ow) };
+        }
+    }
 }
 
 /// 512-bit vectors per block row.
@@ -294,15 +373,18 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     }
 }
 
-/// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` (`acc` itself when `unit`),
-/// in 32-bit lanes; without branches (a zero shift has `add = odd = 0`).
+/// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` (`acc` itself when `unit`,
+/// whose addends are folded into the bias), in 32-bit lanes; without branches per channel (a
+/// zero shift has `add = odd = 0`).
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 fn requant32(acc: __m512i, r: Rq, unit: bool) -> __m512i {
     let p = if unit { acc } else { _mm512_mullo_epi32(acc, _mm512_set1_epi32(r.num as i32)) };
     let c = _mm_cvtsi32_si128(r.shift as i32);
     let bit = _mm512_and_si512(_mm512_sra_epi32(p, c), _mm512_set1_epi32(r.odd as i32));
-    _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(p, _mm512_set1_epi32(r.add as i32)), bit), c)
+    // With a unit numerator the addend sits in the bias already (`add` is 0).
+    let p = if unit { p } else { _mm512_add_epi32(p, _mm512_set1_epi32(r.add as i32)) };
+    _mm512_sra_epi32(_mm512_add_epi32(p, bit), c)
 }
 
 /// The same with 64-bit products, clamped, back in 32-bit lanes.

@@ -210,6 +210,8 @@ fn pack_layer(
             _ => Rq { num: n, add: (1i64 << (c - 1)) - 1, odd: 1, shift: c },
         };
     }
+    // Layers without 64-bit products and with unit numerators only ([`PackedLayer::unit`]) rely
+    // on this fold.
     if !wide {
         // Without a multiplier the rounding addend can start in the accumulator: with
         // `p' = acc + add`, `(p' + ((p' >> c) & 1)) >> c` is still `acc / 2^c` rounded half to
