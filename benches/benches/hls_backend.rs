@@ -10,15 +10,12 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use benches::smoke;
 use criterion::{Criterion, Throughput, black_box, criterion_main};
 use hls_backend::config::SoftmaxImpl;
 use hls_backend::{Emulator, HlsConfig, lower::lower, writer::write_project};
 
 const N: usize = 10_000;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn inputs() -> Vec<f64> {
     use rand::{Rng, SeedableRng};
@@ -28,19 +25,17 @@ fn inputs() -> Vec<f64> {
 
 /// hls4ml's (convert + write + compile) seconds and predict seconds per sample.
 fn hls4ml(model: &PathBuf, x: &[f64]) -> Option<(f64, f64)> {
-    let py =
-        std::env::var_os("QONNX_REF_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".venv-ref/bin/python"));
-    if !py.exists() {
-        eprintln!("hls4ml not measured: no reference Python at {} (bash scripts/setup-python.sh)", py.display());
+    let Some(py) = benches::reference_python() else {
+        eprintln!("hls4ml not measured: no reference Python (bash scripts/setup-python.sh or QONNX_REF_PYTHON)");
         return None;
-    }
+    };
     let dir = std::env::temp_dir().join(format!("hls-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
     let a = ndarray::Array2::from_shape_vec((N, 16), x.iter().map(|&v| v as f32).collect()).ok()?;
     ndarray_npy::write_npy(&xp, &a).ok()?;
     let out = Command::new(py)
-        .arg(root().join("crates/hls-backend/tests/py/hls4ml_predict.py"))
+        .arg(benches::workspace_root().join("crates/hls-backend/tests/py/hls4ml_predict.py"))
         .args([model, &xp, &yp, &dir.join("prj")])
         .output()
         .ok()?;
@@ -54,13 +49,8 @@ fn hls4ml(model: &PathBuf, x: &[f64]) -> Option<(f64, f64)> {
     Some((setup, v["predict_s_per_sample"].as_f64()?))
 }
 
-/// `cargo test --benches` runs benches without `--bench`: then only a quick smoke run.
-fn smoke() -> bool {
-    !std::env::args().any(|a| a == "--bench")
-}
-
 fn bench(c: &mut Criterion) {
-    let model_path = root().join("../shared/testdata/models/qkeras_jettagging.onnx");
+    let model_path = benches::workspace_root().join("../shared/testdata/models/qkeras_jettagging.onnx");
     let model = qonnx_ir::Model::load(&model_path).expect("model");
     let cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
     let x = if smoke() { inputs()[..16 * 100].to_vec() } else { inputs() };

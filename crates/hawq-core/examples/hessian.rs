@@ -5,6 +5,8 @@
 //!
 //! `cargo run --release -p hawq-core --example hessian [-- EPOCHS [SAMPLES [OUT.json]]]`
 
+use std::time::Instant;
+
 use burn::backend::Autodiff;
 use hawq_core::backend::Cpu;
 use hawq_core::hessian::{
@@ -61,38 +63,48 @@ fn main() -> Result<(), Error> {
     let trace_cfg = TraceConfig { max_iter: 300, tol: 1e-3, ..TraceConfig::default() };
     let ste = Hvp::<Cpu>::new(model.clone());
     let float = Hvp::<Cpu>::float_of(model.clone());
+    let start = Instant::now();
     let t_ste = hutchinson_trace(&ste, &hdata, &trace_cfg, &mut |_| {})?;
     let t_float = hutchinson_trace(&float, &hdata, &trace_cfg, &mut |_| {})?;
+    let traces_s = start.elapsed().as_secs_f64();
+    let start = Instant::now();
     let eig = top_eigenvalues(
         &float,
         &hdata,
         &EigenConfig { max_iter: 100, tol: 1e-4, ..EigenConfig::default() },
         &mut |_| {},
     )?;
+    let eig_s = start.elapsed().as_secs_f64();
     println!(
-        "\nHessian of the cross-entropy on {} jets (weights only; {} / {} probes, converged {} / {})",
+        "\nHessian of the cross-entropy on {} jets, weight blocks, Hutchinson to tol {} ({} / {} products; all layers converged: {} / {})",
         hdata.num_samples(),
+        trace_cfg.tol,
         t_ste.iterations,
         t_float.iterations,
         t_ste.converged,
         t_float.converged
     );
-    println!("layer    params  Tr(H) 8-bit STE        Tr(H) float            Tr̄ float    top eigenvalue (float)");
+    println!(
+        "layer    params  Tr(H) 8-bit STE (probes)        Tr(H) float (probes)            Tr̄ float    top eigenvalue (float)"
+    );
     for ((s, f), e) in t_ste.layers.iter().zip(&t_float.layers).zip(&eig) {
         println!(
-            "{:<8} {:>6}  {:>10.4e} ± {:<8.1e}  {:>10.4e} ± {:<8.1e}  {:>10.3e}  {:>10.4e} ({} steps{})",
+            "{:<8} {:>6}  {:>10.4e} ± {:<8.1e} ({:>3})  {:>10.4e} ± {:<8.1e} ({:>3})  {:>10.3e}  {:>10.4e} ({} steps{})",
             s.name,
             s.params,
             s.mean,
             s.std_err,
+            s.samples,
             f.mean,
             f.std_err,
+            f.samples,
             f.average(),
             e.eigenvalue,
             e.iterations,
             if e.converged { "" } else { ", not converged" }
         );
     }
+    println!("(both trace estimates {traces_s:.1} s, eigenvalues {eig_s:.1} s)");
     let table = sensitivity_table(&model, &t_ste, &SensitivityOptions::grid(&[2, 3, 4, 6, 8], &[8]))?;
     println!("\nΩ = Tr̄(H) · ‖Q_b(W) − W‖² (8-bit activations):");
     for row in &table.layers {

@@ -3,6 +3,7 @@
 //! for the whole process).
 
 use burn::backend::Autodiff;
+use burn::module::Param;
 use burn::prelude::*;
 use hawq_core::backend::Cpu64;
 use hawq_core::hessian::{
@@ -10,7 +11,7 @@ use hawq_core::hessian::{
     top_eigenvalues,
 };
 use hawq_core::rng::SplitMix64;
-use hawq_core::{Dataset, HawqError, HiddenActivation, QuantConfig};
+use hawq_core::{Dataset, HawqError, HiddenActivation, QuantConfig, QuantMlp};
 
 type B = Cpu64;
 type Ad = Autodiff<Cpu64>;
@@ -304,6 +305,176 @@ fn non_finite_losses_stop_with_the_iteration_named() {
     let err = top_eigenvalues(&nan, &batches, &EigenConfig::default(), &mut |_| {}).unwrap_err();
     println!("{err}");
     assert!(matches!(err, HawqError::HessianNonFinite { iteration: 0, .. }), "{err}");
+}
+
+#[test]
+fn gradient_and_product_in_one_pass_equal_the_separate_ones() {
+    let device = Default::default();
+    let model = QuantConfig::float(&[5, 7, 6, 3]).init::<Ad>(&device, 13).unwrap();
+    let data = Dataset::synthetic_blobs(90, 5, 3, 1.0, 14).unwrap();
+    let batches = HessianData::<B>::new(&data, 40, &device).unwrap();
+    for bias in [false, true] {
+        let hvp = Hvp::<B>::new(model.clone()).with_bias(bias);
+        let mut rng = SplitMix64::new(2);
+        let v: Vec<_> = (0..hvp.num_layers()).map(|l| hvp.rademacher(l, &mut rng)).collect();
+        let (loss, grad, hv) = hvp.gradient_and_hvp(&batches, &v).unwrap();
+        let (loss1, grad1) = hvp.gradient(&batches).unwrap();
+        let hv1 = hvp.hvp(&batches, &v).unwrap();
+        let flat = |b: &[hawq_core::hessian::LayerBlock<B>]| b.iter().flat_map(|x| x.to_f64()).collect::<Vec<f64>>();
+        assert_eq!(flat(&grad).len(), hvp.num_params());
+        assert!((loss - loss1).abs() <= 1e-15 * loss1.abs(), "{loss} {loss1}");
+        assert_eq!(flat(&grad), flat(&grad1), "bias={bias}");
+        assert_eq!(flat(&hv), flat(&hv1), "bias={bias}");
+    }
+}
+
+/// Sets layer `l`'s weight (row-major `[d_in, d_out]`, every entry `w`, or per output column
+/// `cols`) and a zero bias.
+fn set_layer(model: &mut QuantMlp<Ad>, l: usize, cols: &[f64]) {
+    let device = Default::default();
+    let layer = &mut model.layers[l];
+    let (i, o) = (layer.config.d_input, layer.config.d_output);
+    let w: Vec<f64> = (0..i * o).map(|k| cols[k % o]).collect();
+    layer.weight = Param::initialized(
+        layer.weight.id,
+        Tensor::<Ad, 2>::from_data(TensorData::new(w, [i, o]), &device).require_grad(),
+    );
+    layer.bias = Param::initialized(layer.bias.id, Tensor::<Ad, 1>::zeros([o], &device).require_grad());
+}
+
+/// A 2-2-3 ReLU net `f = relu(x W1) W2` with every `W1` entry `w1` and `W2`'s columns
+/// `(w2, −w2, 0)`, on two batches of four samples: batch 0 all zeros (every product zero),
+/// batch 1 all `(x, x)` with label 1. Logits on batch 1: `±4 x w1 w2`, 0.
+fn overflow_case(w1: f64, w2: f64, x: f32) -> (Hvp<B>, HessianData<B>) {
+    let device = Default::default();
+    let mut model = QuantConfig::float(&[2, 2, 3]).init::<Ad>(&device, 1).unwrap();
+    set_layer(&mut model, 0, &[w1, w1]);
+    set_layer(&mut model, 1, &[w2, -w2, 0.0]);
+    let features = [vec![0.0f32; 8], vec![x; 8]].concat();
+    let data = Dataset::new("overflow", features, vec![0, 2, 1, 1, 1, 1, 1, 1], 2, 3).unwrap();
+    (Hvp::<B>::new(model), HessianData::<B>::new(&data, 4, &device).unwrap())
+}
+
+#[test]
+fn a_gradient_that_overflows_with_a_finite_loss_stops_naming_layer_and_probe() {
+    // x = 1e10, W1 = 1e-308, W2 = ±1e299: logits ±40 (the loss is finite, about 80), but
+    // ∂L/∂W1 = Σ_i x_i (∂L/∂h_i) ≈ 1e10 · 2e299 overflows; ∂L/∂W2 = hᵀ ∂L/∂f ≈ 2e-298 does not.
+    let (hvp, data) = overflow_case(1e-308, 1e299, 1e10);
+    let loss = hvp.loss_value(&data).unwrap();
+    assert!(loss.is_finite() && loss > 10.0, "{loss}");
+    let (_, grad) = hvp.gradient(&data).unwrap();
+    let (g0, g1) = (grad[0].to_f64(), grad[1].to_f64());
+    assert!(g0.iter().all(|g| g.is_infinite()), "{g0:?}");
+    assert!(g1.iter().all(|g| g.is_finite()), "{g1:?}");
+    // One batch per probe: probe 0 takes the zero batch (finite), probe 1 the overflowing one.
+    let config = TraceConfig { max_iter: 5, tol: 0.0, batches_per_probe: 1, ..TraceConfig::default() };
+    let mut probes = 0;
+    let err = hutchinson_trace(&hvp, &data, &config, &mut |_| probes += 1).unwrap_err();
+    println!("{err}");
+    match &err {
+        HawqError::HessianNonFinite { quantity, layer, iteration, value } => {
+            assert_eq!((quantity.as_str(), layer.as_str(), *iteration), ("gradient", "layer0", 1));
+            assert!(!value.is_finite());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(probes, 1);
+    let err = top_eigenvalues(&hvp, &data, &EigenConfig::default(), &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(&err, HawqError::HessianNonFinite { quantity, layer, iteration: 0, .. }
+            if quantity == "gradient" && layer == "layer0"),
+        "{err}"
+    );
+    // Layer 1 alone: its gradient is finite and so is its block of the Hessian.
+    let only1 = TraceConfig { layers: Some(vec![1]), ..config };
+    let r = hutchinson_trace(&hvp, &data, &only1, &mut |_| {}).unwrap();
+    assert!(r.layers[0].mean.is_finite());
+}
+
+#[test]
+fn a_product_that_overflows_with_a_finite_gradient_stops_naming_layer_and_probe() {
+    // x = 1, W1 = 5e-201, W2 = ±1e200: logits ±2, gradient ≈ 2e200 (finite), but the
+    // layer-0 block of the Hessian is of order W2² ≈ 1e400: the product overflows there.
+    let (hvp, data) = overflow_case(5e-201, 1e200, 1.0);
+    let (_, grad) = hvp.gradient(&data).unwrap();
+    assert!(grad.iter().flat_map(|g| g.to_f64()).all(f64::is_finite));
+    let config = TraceConfig { max_iter: 5, tol: 0.0, batches_per_probe: 1, ..TraceConfig::default() };
+    let mut probes = 0;
+    let err = hutchinson_trace(&hvp, &data, &config, &mut |_| probes += 1).unwrap_err();
+    println!("{err}");
+    match &err {
+        HawqError::HessianNonFinite { quantity, layer, iteration, value } => {
+            assert_eq!((quantity.as_str(), layer.as_str(), *iteration), ("Hessian-vector product", "layer0", 1));
+            assert!(!value.is_finite());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(probes, 1);
+    let err = top_eigenvalues(&hvp, &data, &EigenConfig::default(), &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(&err, HawqError::HessianNonFinite { quantity, layer, iteration: 0, .. }
+            if quantity == "Hessian-vector product" && layer == "layer0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_layer_without_trainable_parameters_is_named() {
+    let device = Default::default();
+    let mut model = QuantConfig::float(&[2, 3, 3, 2]).init::<Ad>(&device, 1).unwrap();
+    model.layers[1].weight = model.layers[1].weight.clone().set_require_grad(false);
+    let data = Dataset::synthetic_blobs(8, 2, 2, 1.0, 1).unwrap();
+    let batches = HessianData::<B>::new(&data, 8, &device).unwrap();
+    let hvp = Hvp::<B>::new(model);
+    let config = TraceConfig { max_iter: 3, ..TraceConfig::default() };
+    let err = hutchinson_trace(&hvp, &batches, &config, &mut |_| {}).unwrap_err();
+    assert!(matches!(&err, HawqError::NoParameters { layer, .. } if layer == "layer1"), "{err}");
+    let err = top_eigenvalues(&hvp, &batches, &EigenConfig::default(), &mut |_| {}).unwrap_err();
+    assert!(matches!(&err, HawqError::NoParameters { layer, .. } if layer == "layer1"), "{err}");
+    assert!(matches!(hvp.gradient(&batches), Err(HawqError::NoParameters { .. })));
+    // The other layers can still be estimated.
+    let others = TraceConfig { layers: Some(vec![0, 2]), ..config };
+    let r = hutchinson_trace(&hvp, &batches, &others, &mut |_| {}).unwrap();
+    assert_eq!(r.layers.iter().map(|t| t.layer).collect::<Vec<_>>(), vec![0, 2]);
+}
+
+#[test]
+fn each_layer_stops_on_its_own_relative_change() {
+    let device = Default::default();
+    let model = QuantConfig::float(&[4, 6, 5, 3]).init::<Ad>(&device, 21).unwrap();
+    let data = Dataset::synthetic_blobs(48, 4, 3, 1.0, 22).unwrap();
+    let batches = HessianData::<B>::new(&data, 48, &device).unwrap();
+    let hvp = Hvp::<B>::new(model);
+    let (tol, min_iter) = (1e-2, 5);
+    let config = TraceConfig { max_iter: 2000, min_iter, tol, seed: 3, ..TraceConfig::default() };
+    // Every layer's running mean after each of its probes.
+    let mut means: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut last = 0;
+    let r = hutchinson_trace(&hvp, &batches, &config, &mut |p| {
+        assert_eq!(p.iteration, last + 1);
+        last = p.iteration;
+        for (k, t) in p.layers.iter().enumerate() {
+            if t.samples > means[k].len() {
+                assert_eq!(t.samples, means[k].len() + 1);
+                means[k].push(t.mean);
+            }
+        }
+    })
+    .unwrap();
+    assert!(r.converged);
+    let samples: Vec<usize> = r.layers.iter().map(|t| t.samples).collect();
+    println!("per-layer stopping at tol {tol}: samples {samples:?}, {} products", r.iterations);
+    assert_eq!(r.iterations, *samples.iter().max().unwrap());
+    for (t, m) in r.layers.iter().zip(&means) {
+        assert!(t.converged);
+        assert_eq!((m.len(), *m.last().unwrap()), (t.samples, t.mean));
+        let rel = |k: usize| (m[k] - m[k - 1]).abs() / (m[k - 1].abs() + 1e-6);
+        // It stopped at the first probe (from min_iter on) whose relative change was below tol.
+        assert!(t.samples >= min_iter && rel(t.samples - 1) < tol, "{}: {}", t.name, rel(t.samples - 1));
+        for k in min_iter..t.samples {
+            assert!(rel(k - 1) >= tol, "{} should have stopped after {k} probes", t.name);
+        }
+    }
 }
 
 #[test]

@@ -92,7 +92,7 @@ pub fn top_eigenvalues<B: Backend>(
         v = v.scale(1.0 / norm);
         let (mut lambda, mut converged, mut iterations) = (f64::NAN, false, 0);
         for it in 0..config.max_iter {
-            let (_, hv) = hvp.hvp_selected(data, &batches, &[l], std::slice::from_ref(&v), it)?;
+            let hv = hvp.hvp_selected(data, &batches, &[l], std::slice::from_ref(&v), it, false)?.hv;
             let hv = hv
                 .into_iter()
                 .next()

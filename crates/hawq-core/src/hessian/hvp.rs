@@ -2,7 +2,7 @@
 //! per-layer blocks of parameter-shaped vectors ([`LayerBlock`]).
 
 use burn::backend::Autodiff;
-use burn::module::AutodiffModule;
+use burn::module::{AutodiffModule, ModuleMapper, Param, ParamId};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -362,36 +362,37 @@ impl<B: Backend> Hvp<B> {
     }
 
     /// The loss and its gradient (one block per layer) on the data, with a single level of
-    /// autodiff: the baseline that a product is compared with.
+    /// autodiff: the baseline that a product is compared with. Like the products, it computes
+    /// only the blocks' derivatives (with `with_bias(true)` that is every parameter of a plain
+    /// MLP, the training gradient).
     pub fn gradient(&self, data: &HessianData<B>) -> Result<(f64, Vec<LayerBlock<B>>)> {
         self.check_data(data)?;
         let layers: Vec<usize> = (0..self.num_layers()).collect();
         self.check_layers(&layers)?;
+        let model = self.product_model(&layers);
         let total = data.num_samples() as f64;
         let mut loss_sum = 0.0;
         let mut acc: Option<Vec<LayerBlock<B>>> = None;
         for (x, labels) in &data.batches {
             let w = labels.len() as f64 / total;
             let x = Tensor::<Autodiff<B>, 2>::from_inner(x.clone());
-            let loss = self.loss.compute(self.model.forward_fake_quant(x, false), labels);
+            let loss = self.loss.compute(model.forward_fake_quant(x, false), labels);
             let value = scalar(loss.clone().inner());
             check_value(value, "loss", "the whole model", 0)?;
             loss_sum += w * value;
             let grads = loss.backward();
             let mut blocks = Vec::with_capacity(layers.len());
             for &l in &layers {
-                let layer = &self.model.layers[l];
+                let layer = &model.layers[l];
                 let weight = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
                 let bias = match self.include_bias {
                     true => Some(layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?),
                     false => None,
                 };
-                blocks.push(LayerBlock { weight, bias }.scale(w));
+                let block = LayerBlock { weight, bias };
+                blocks.push(if data.batches.len() == 1 { block } else { block.scale(w) });
             }
-            acc = Some(match acc {
-                None => blocks,
-                Some(a) => a.iter().zip(&blocks).map(|(p, q)| p.add(q)).collect(),
-            });
+            acc = Some(accumulate(acc, blocks));
         }
         Ok((loss_sum, acc.unwrap_or_default()))
     }
@@ -401,7 +402,22 @@ impl<B: Backend> Hvp<B> {
     pub fn hvp(&self, data: &HessianData<B>, v: &[LayerBlock<B>]) -> Result<Vec<LayerBlock<B>>> {
         let layers: Vec<usize> = (0..self.num_layers()).collect();
         let batches: Vec<usize> = (0..data.num_batches()).collect();
-        Ok(self.hvp_selected(data, &batches, &layers, v, 0)?.1)
+        Ok(self.hvp_selected(data, &batches, &layers, v, 0, false)?.hv)
+    }
+
+    /// The loss, its gradient and `H · v` over all of `data` in one pass: the gradient is the
+    /// first backward pass of the product (as PyHessian's `dataloader_hv_product` keeps it), so
+    /// it costs only its accumulation. One block per layer each; `v` holds one block per layer.
+    #[allow(clippy::type_complexity)]
+    pub fn gradient_and_hvp(
+        &self,
+        data: &HessianData<B>,
+        v: &[LayerBlock<B>],
+    ) -> Result<(f64, Vec<LayerBlock<B>>, Vec<LayerBlock<B>>)> {
+        let layers: Vec<usize> = (0..self.num_layers()).collect();
+        let batches: Vec<usize> = (0..data.num_batches()).collect();
+        let p = self.hvp_selected(data, &batches, &layers, v, 0, true)?;
+        Ok((p.loss, p.gradient.unwrap_or_default(), p.hv))
     }
 
     /// `H · v` with flat host vectors (layer by layer: weight row-major, then bias when
@@ -467,9 +483,27 @@ impl<B: Backend> Hvp<B> {
         Ok(Hvp { model, loss: self.loss, include_bias: self.include_bias })
     }
 
+    /// The model that products and gradients run on: the same values and parameter ids, with
+    /// gradients required only where they are read (the weights of `layers`, and their biases
+    /// when blocks include them); every other parameter (other layers, biases, batch norms) is a
+    /// constant, which costs nothing in either backward pass.
+    fn product_model(&self, layers: &[usize]) -> QuantMlp<Autodiff<B>> {
+        let mut keep = Vec::with_capacity(2 * layers.len());
+        for &l in layers {
+            let layer = &self.model.layers[l];
+            keep.push(layer.weight.id);
+            if self.include_bias {
+                keep.push(layer.bias.id);
+            }
+        }
+        self.model.clone().map(&mut KeepGradients { keep })
+    }
+
     /// `H · v` restricted to `layers` (the rows of those blocks), with `v` non-zero only on those
     /// blocks (`v[k]` belongs to `layers[k]`), averaged over the given batches. Returns the
-    /// (sample-weighted) loss and one block per selected layer. `iteration` names errors.
+    /// (sample-weighted) loss, the gradient of those blocks when `want_gradient` (taken from the
+    /// first backward pass, no extra work but its accumulation) and one product block per
+    /// selected layer. `iteration` names errors.
     pub(crate) fn hvp_selected(
         &self,
         data: &HessianData<B>,
@@ -477,7 +511,8 @@ impl<B: Backend> Hvp<B> {
         layers: &[usize],
         v: &[LayerBlock<B>],
         iteration: usize,
-    ) -> Result<(f64, Vec<LayerBlock<B>>)> {
+        want_gradient: bool,
+    ) -> Result<Product<B>> {
         self.check_data(data)?;
         self.check_layers(layers)?;
         if v.len() != layers.len() {
@@ -486,11 +521,14 @@ impl<B: Backend> Hvp<B> {
                 message: format!("{} vector blocks for {} layers", v.len(), layers.len()),
             });
         }
-        let outer = QuantMlp::<Outer<B>>::from_inner(self.model.clone());
+        let work = self.product_model(layers);
+        let outer = QuantMlp::<Outer<B>>::from_inner(work.clone());
         let v: Vec<LayerBlock<Autodiff<B>>> = v.iter().map(LayerBlock::lift).collect();
         let total: usize = batches.iter().map(|&b| data.batches[b].1.len()).sum();
+        let single = batches.len() == 1;
         let mut loss_sum = 0.0;
-        let mut acc: Option<Vec<LayerBlock<B>>> = None;
+        let mut hv_acc: Option<Vec<LayerBlock<B>>> = None;
+        let mut g_acc: Option<Vec<LayerBlock<B>>> = None;
         for &b in batches {
             let (x, labels) = &data.batches[b];
             let w = labels.len() as f64 / total as f64;
@@ -500,18 +538,23 @@ impl<B: Backend> Hvp<B> {
             check_value(value, "loss", "the whole model", iteration)?;
             loss_sum += w * value;
             let grads = loss.backward();
+            // The outer gradients `g_l` (tensors of the inner level, still tracked) and
+            // `s = Σ_l sum(g_l ⊙ v_l)`, whose inner gradient is `H v`.
+            let mut gs: Vec<LayerBlock<Autodiff<B>>> = Vec::with_capacity(layers.len());
             let mut s: Option<Tensor<Autodiff<B>, 1>> = None;
             for (k, &l) in layers.iter().enumerate() {
                 let layer = &outer.layers[l];
-                let g = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
-                let mut g_sum = g.clone().inner().sum();
-                let mut term = (g * v[k].weight.clone()).sum();
-                if let Some(vb) = &v[k].bias {
-                    let gb = layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?;
-                    g_sum = g_sum + gb.clone().inner().sum();
-                    term = term + (gb * vb.clone()).sum();
-                }
-                check_value(scalar(g_sum), "gradient", &layer_name(l), iteration)?;
+                let weight = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                let mut term = (weight.clone() * v[k].weight.clone()).sum();
+                let bias = match &v[k].bias {
+                    Some(vb) => {
+                        let gb = layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                        term = term + (gb.clone() * vb.clone()).sum();
+                        Some(gb)
+                    }
+                    None => None,
+                };
+                gs.push(LayerBlock { weight, bias });
                 s = Some(match s {
                     None => term,
                     Some(s) => s + term,
@@ -519,10 +562,33 @@ impl<B: Backend> Hvp<B> {
             }
             drop(grads);
             let Some(s) = s else { break };
+            // A non-finite gradient entry makes `s` non-finite (`inf · 0` is NaN too): only
+            // then look for the layer.
+            if !scalar(s.clone().inner()).is_finite() {
+                for (&l, g) in layers.iter().zip(&gs) {
+                    let mut t = g.weight.clone().inner().sum();
+                    if let Some(gb) = &g.bias {
+                        t = t + gb.clone().inner().sum();
+                    }
+                    check_value(scalar(t), "gradient", &layer_name(l), iteration)?;
+                }
+            }
+            if want_gradient {
+                let blocks: Vec<LayerBlock<B>> = gs
+                    .iter()
+                    .map(|g| {
+                        let block =
+                            LayerBlock { weight: g.weight.clone().inner(), bias: g.bias.clone().map(Tensor::inner) };
+                        if single { block } else { block.scale(w) }
+                    })
+                    .collect();
+                g_acc = Some(accumulate(g_acc, blocks));
+            }
+            drop(gs);
             let grads2 = s.backward();
             let mut blocks = Vec::with_capacity(layers.len());
             for &l in layers {
-                let layer = &self.model.layers[l];
+                let layer = &work.layers[l];
                 let [i, o] = self.weight_shape(l);
                 let device = self.device();
                 let weight = layer.weight.val().grad(&grads2).unwrap_or_else(|| Tensor::zeros([i, o], &device));
@@ -530,22 +596,48 @@ impl<B: Backend> Hvp<B> {
                     .include_bias
                     .then(|| layer.bias.val().grad(&grads2).unwrap_or_else(|| Tensor::zeros([o], &device)));
                 let block = LayerBlock { weight, bias };
-                blocks.push(if batches.len() == 1 { block } else { block.scale(w) });
+                blocks.push(if single { block } else { block.scale(w) });
             }
-            acc = Some(match acc {
-                None => blocks,
-                Some(a) => a.iter().zip(&blocks).map(|(p, q)| p.add(q)).collect(),
-            });
+            hv_acc = Some(accumulate(hv_acc, blocks));
         }
-        let acc = acc.unwrap_or_default();
-        for (&l, block) in layers.iter().zip(&acc) {
+        let hv = hv_acc.unwrap_or_default();
+        for (&l, block) in layers.iter().zip(&hv) {
             let mut t = block.weight.clone().sum();
             if let Some(b) = &block.bias {
                 t = t + b.clone().sum();
             }
             check_value(scalar(t), "Hessian-vector product", &layer_name(l), iteration)?;
         }
-        Ok((loss_sum, acc))
+        Ok(Product { loss: loss_sum, gradient: g_acc, hv })
+    }
+}
+
+/// What [`Hvp::hvp_selected`] returns.
+pub(crate) struct Product<B: Backend> {
+    /// The sample-weighted loss.
+    pub(crate) loss: f64,
+    /// The gradient blocks, when asked for.
+    pub(crate) gradient: Option<Vec<LayerBlock<B>>>,
+    /// The product blocks.
+    pub(crate) hv: Vec<LayerBlock<B>>,
+}
+
+/// `acc + blocks` block by block (`blocks` when `acc` is empty).
+fn accumulate<B: Backend>(acc: Option<Vec<LayerBlock<B>>>, blocks: Vec<LayerBlock<B>>) -> Vec<LayerBlock<B>> {
+    match acc {
+        None => blocks,
+        Some(a) => a.iter().zip(&blocks).map(|(p, q)| p.add(q)).collect(),
+    }
+}
+
+/// Stops tracking every float parameter not in `keep`.
+struct KeepGradients {
+    keep: Vec<ParamId>,
+}
+
+impl<B: Backend> ModuleMapper<B> for KeepGradients {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        if self.keep.contains(&param.id) { param } else { param.set_require_grad(false) }
     }
 }
 

@@ -13,11 +13,12 @@ use crate::rng::SplitMix64;
 pub struct TraceConfig {
     /// At most this many probes (Rademacher vectors); at least 1.
     pub max_iter: usize,
-    /// At least this many probes before the tolerance may stop the estimate (at least 2 are
+    /// At least this many probes of a layer before the tolerance may stop it (at least 2 are
     /// always taken, so that a standard error exists).
     pub min_iter: usize,
-    /// Stop when the relative change of every layer's running mean falls below `tol`
-    /// (`|m_k − m_{k−1}| ≤ tol · |m_{k−1}|`); 0 runs `max_iter` probes.
+    /// A layer stops (is not probed again) at the first probe, after `min_iter`, in which the
+    /// relative change of its running mean falls below `tol`, as in PyHessian:
+    /// `|m_k − m_{k−1}| < tol · (|m_{k−1}| + 10⁻⁶)`. 0 probes every layer `max_iter` times.
     pub tol: f64,
     /// Batches of the data each probe's product averages over: 0 for all of them (the Hessian of
     /// the whole data set, as PyHessian's data-loader mode), `k` for the next `k` batches in
@@ -50,6 +51,9 @@ pub struct LayerTrace {
     pub std_err: f64,
     /// Probes averaged.
     pub samples: usize,
+    /// Whether the tolerance stopped this layer (else `max_iter` did).
+    #[serde(default)]
+    pub converged: bool,
 }
 
 impl LayerTrace {
@@ -64,9 +68,9 @@ impl LayerTrace {
 pub struct TraceResult {
     /// One estimate per selected layer.
     pub layers: Vec<LayerTrace>,
-    /// Probes taken.
+    /// Probes taken (products computed; each covers the layers not yet converged).
     pub iterations: usize,
-    /// Whether the tolerance stopped the estimate (else `max_iter` did).
+    /// Whether the tolerance stopped every layer (else `max_iter` stopped some).
     pub converged: bool,
     /// Whether the blocks include biases.
     pub include_bias: bool,
@@ -77,11 +81,15 @@ pub struct TraceResult {
 pub struct TraceProgress<'a> {
     /// Probes taken so far.
     pub iteration: usize,
-    /// The running estimates.
+    /// The running estimates (`converged` marks the layers no longer probed).
     pub layers: &'a [LayerTrace],
-    /// The largest relative change of a running mean in this probe (infinite on the first).
+    /// The largest relative change of a running mean among the layers probed in this probe
+    /// (infinite on their first probe).
     pub max_relative_change: f64,
 }
+
+/// PyHessian's floor under the running mean in the relative-change test.
+const TOL_FLOOR: f64 = 1e-6;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Welford {
@@ -104,9 +112,12 @@ impl Welford {
 }
 
 /// Estimates `Tr(H_l)` of each selected layer with Hutchinson's method, as PyHessian does: each
-/// probe draws one Rademacher vector `v` over all selected blocks, takes one product `H v` (all
-/// blocks at once) and adds `v_lᵀ (H v)_l` to layer `l`'s samples; cross-block terms vanish in
-/// expectation because the blocks of `v` are independent.
+/// probe draws one Rademacher vector `v` over the blocks of the layers still being estimated,
+/// takes one product `H v` restricted to those blocks and adds `v_lᵀ (H v)_l` to layer `l`'s
+/// samples; cross-block terms vanish in expectation because the blocks of `v` are independent.
+/// Each layer stops on its own (see [`TraceConfig::tol`]); later products leave its block out
+/// (its parameters become constants there), which makes them cheaper and removes its
+/// cross-block terms from the other layers' samples (still unbiased).
 ///
 /// Errors: `max_iter = 0`, a negative or non-finite `tol` ([`HawqError::InvalidSetting`]); an
 /// unknown layer or one without trainable parameters ([`HawqError::NoParameters`]); a
@@ -134,6 +145,7 @@ pub fn hutchinson_trace<B: Backend>(
     hvp.check_layers(&layers)?;
     let n_batches = data.num_batches();
     let per_probe = if config.batches_per_probe == 0 { n_batches } else { config.batches_per_probe.min(n_batches) };
+    let min_iter = config.min_iter.max(2);
     let mut rng = SplitMix64::new(config.seed);
     let mut stats = vec![Welford::default(); layers.len()];
     let mut results: Vec<LayerTrace> = layers
@@ -145,39 +157,38 @@ pub fn hutchinson_trace<B: Backend>(
             mean: 0.0,
             std_err: f64::INFINITY,
             samples: 0,
+            converged: false,
         })
         .collect();
     let mut next_batch = 0;
-    let mut converged = false;
     let mut iterations = 0;
     for it in 0..config.max_iter {
+        // Positions (in `layers`) of the layers still being estimated.
+        let active: Vec<usize> = (0..layers.len()).filter(|&k| !results[k].converged).collect();
+        if active.is_empty() {
+            break;
+        }
+        let selected: Vec<usize> = active.iter().map(|&k| layers[k]).collect();
         let batches: Vec<usize> = (0..per_probe).map(|k| (next_batch + k) % n_batches).collect();
         next_batch = (next_batch + per_probe) % n_batches;
-        let v: Vec<_> = layers.iter().map(|&l| hvp.rademacher(l, &mut rng)).collect();
-        let (_, hv) = hvp.hvp_selected(data, &batches, &layers, &v, it)?;
+        let v: Vec<_> = selected.iter().map(|&l| hvp.rademacher(l, &mut rng)).collect();
+        let hv = hvp.hvp_selected(data, &batches, &selected, &v, it, false)?.hv;
         let mut max_change: f64 = 0.0;
-        for (k, (vk, hk)) in v.iter().zip(&hv).enumerate() {
+        for ((&k, vk), hk) in active.iter().zip(&v).zip(&hv) {
             let sample = vk.dot(hk);
             check_value(sample, "Hessian-vector product", &layer_name(layers[k]), it)?;
             let old = stats[k].mean;
             stats[k].push(sample);
-            let change = if stats[k].n < 2 {
-                f64::INFINITY
-            } else if old == 0.0 {
-                if stats[k].mean == 0.0 { 0.0 } else { f64::INFINITY }
-            } else {
-                ((stats[k].mean - old) / old).abs()
-            };
+            let change =
+                if stats[k].n < 2 { f64::INFINITY } else { (stats[k].mean - old).abs() / (old.abs() + TOL_FLOOR) };
             max_change = max_change.max(change);
             let r = &mut results[k];
             (r.mean, r.std_err, r.samples) = (stats[k].mean, stats[k].std_err(), stats[k].n);
+            r.converged = config.tol > 0.0 && stats[k].n >= min_iter && change < config.tol;
         }
         iterations = it + 1;
         progress(&TraceProgress { iteration: iterations, layers: &results, max_relative_change: max_change });
-        if iterations >= config.min_iter.max(2) && config.tol > 0.0 && max_change < config.tol {
-            converged = true;
-            break;
-        }
     }
+    let converged = results.iter().all(|r| r.converged);
     Ok(TraceResult { layers: results, iterations, converged, include_bias: hvp.include_bias() })
 }
