@@ -4,7 +4,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::fused::DenseStage;
+use crate::fused::{
+    Chain, DenseStage, Grids, QuantEpi, Sums, certificate, column_grids, pow2_exponent, sums_exact_for,
+};
 use crate::model::{Dim, Model, Node};
 use crate::ops::{self, Op, OpContext};
 use crate::tensor::{DType, Tensor};
@@ -61,8 +63,8 @@ pub struct Executor<'m> {
 enum Planned {
     /// An unfused step, by index.
     Step(usize),
-    /// A fused dense stage over the steps `covered` (the first is the MatMul).
-    Fused { stage: DenseStage, input: usize, output: usize, covered: Vec<usize> },
+    /// A fused chain over the steps `covered` (the first is a MatMul).
+    Chain { chain: Chain, input: usize, output: usize, covered: Vec<usize> },
 }
 
 /// One node to run.
@@ -157,10 +159,11 @@ impl<'m> Executor<'m> {
         Ok(Executor { model, names, constants, input_slots, output_slots, steps, fused_plan, ctx })
     }
 
-    /// How many fused dense stages the executor found (MatMul by a constant, then bias, ReLU and
-    /// quantizer, whose sums are provably exact in float32; see the `fused` module).
+    /// How many fused dense stages the executor found: MatMul by a constant, then bias, ReLU and
+    /// quantizer, run in chains over tiles of rows with the same results as the separate ops (see
+    /// the `fused` module).
     pub fn fused_stages(&self) -> usize {
-        self.fused_plan.iter().filter(|p| matches!(p, Planned::Fused { .. })).count()
+        self.fused_plan.iter().map(|p| if let Planned::Chain { chain, .. } = p { chain.stages.len() } else { 0 }).sum()
     }
 
     /// Runs the graph on `inputs` (name, tensor). Every real graph input must be supplied with
@@ -187,18 +190,29 @@ impl<'m> Executor<'m> {
                 }
             }
         }
-        if !opts.exact && !opts.keep_intermediates {
+        if !opts.keep_intermediates {
             for p in &self.fused_plan {
                 match p {
                     Planned::Step(i) => self.run_step(&self.steps[*i], &mut env, &ctx, None)?,
-                    Planned::Fused { stage, input, output, covered } => {
-                        let node = &g.nodes[self.steps[covered[0]].node];
+                    Planned::Chain { chain, input, output, covered } => {
                         let x =
                             env[*input].as_deref().ok_or_else(|| Error::UnknownTensor(self.names[*input].clone()))?;
-                        let y = stage.run(node, x)?;
-                        env[*output] = Some(Cow::Owned(y));
-                        for &c in covered {
-                            free(&mut env, &self.steps[c].frees);
+                        let rows = x.as_f32().filter(|a| a.ndim() == 2 && a.shape()[1] == chain.k());
+                        let rows = rows.map(|a| a.as_standard_layout());
+                        match rows.as_ref().and_then(|a| Some((a.shape()[0], a.as_slice()?))) {
+                            Some((m, xs)) => {
+                                let y = chain.run(xs, m, opts.exact);
+                                env[*output] = Some(Cow::Owned(Tensor::from_f32(&[m, chain.n()], y)?));
+                                for &c in covered {
+                                    free(&mut env, &self.steps[c].frees);
+                                }
+                            }
+                            // Another shape: the separate ops.
+                            None => {
+                                for &c in covered {
+                                    self.run_step(&self.steps[c], &mut env, &ctx, None)?;
+                                }
+                            }
                         }
                     }
                 }
@@ -251,16 +265,21 @@ impl<'m> Executor<'m> {
     }
 
     /// Collects the graph outputs.
-    fn finish(&self, env: Vec<Option<Cow<'_, Tensor>>>, intermediates: HashMap<String, Tensor>) -> Result<ExecResult> {
+    fn finish(
+        &self,
+        mut env: Vec<Option<Cow<'_, Tensor>>>,
+        intermediates: HashMap<String, Tensor>,
+    ) -> Result<ExecResult> {
         let outputs = self
             .output_slots
             .iter()
-            .map(|&k| {
+            .enumerate()
+            .map(|(i, &k)| {
                 let name = self.names[k].clone();
-                match env[k].as_deref() {
-                    Some(t) => Ok((name, t.clone())),
-                    None => Err(Error::UnknownTensor(name)),
-                }
+                // A computed tensor is moved out, unless a later output names it again.
+                let again = self.output_slots[i + 1..].contains(&k);
+                let t = if again { env[k].as_deref().cloned() } else { env[k].take().map(Cow::into_owned) };
+                t.map(|t| (name.clone(), t)).ok_or(Error::UnknownTensor(name))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(ExecResult { outputs, intermediates })
@@ -325,11 +344,11 @@ fn free(env: &mut [Option<Cow<'_, Tensor>>], slots: &[usize]) {
     }
 }
 
-/// Finds MatMul(x, constant W) [→ Add(constant row)] [→ Relu] [→ per-tensor ROUND Quant] chains
-/// whose intermediate tensors nobody else reads, and plans them as fused dense stages.
+/// Finds chains of dense stages — MatMul(x, constant W) [→ Add(constant row)] [→ Relu]
+/// [→ per-tensor ROUND Quant], each reading the previous one's output — optionally ending in a
+/// row Softmax, whose intermediate tensors nobody else reads, and plans them as fused chains.
 fn fuse(model: &Model, steps: &[Step], constants: &[(usize, Tensor)], outputs: &[usize]) -> Vec<Planned> {
     let g = &model.graph;
-    let constant = |slot: Option<usize>| slot.and_then(|k| constants.iter().find(|(c, _)| *c == k).map(|(_, t)| t));
     // The single step reading `slot`, if `slot` is not a graph output either.
     let only_reader = |slot: usize| -> Option<usize> {
         let readers: Vec<usize> =
@@ -339,102 +358,146 @@ fn fuse(model: &Model, steps: &[Step], constants: &[(usize, Tensor)], outputs: &
             _ => None,
         }
     };
+    let mut plan = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let Some((first, input, mut out, mut covered)) = dense_at(model, steps, constants, i, &only_reader) else {
+            plan.push(Planned::Step(i));
+            i += 1;
+            continue;
+        };
+        let mut stages = vec![first];
+        let mut softmax = None;
+        loop {
+            let next = covered.last().copied().unwrap_or(i) + 1;
+            if only_reader(out) != Some(next) {
+                break;
+            }
+            // The next stage must read this one's output, with matching widths (a mismatch is
+            // left to the separate MatMul to report).
+            if let Some((st, x, o, c)) = dense_at(model, steps, constants, next, &only_reader)
+                && x == out
+                && stages.last().is_some_and(|prev| prev.n == st.k)
+            {
+                stages.push(st);
+                out = o;
+                covered.extend(c);
+                continue;
+            }
+            // A Softmax over each row ends the chain.
+            let node = &g.nodes[steps[next].node];
+            let legacy = matches!(model.opset_version(""), Some(v) if v > 0 && v < 13);
+            if node.domain().is_empty()
+                && matches!(node.op_type.as_str(), "Softmax" | "LogSoftmax")
+                && steps[next].inputs.as_slice() == [Some(out)]
+                && matches!(node.attr_int("axis", if legacy { 1 } else { -1 }), 1 | -1)
+                && let Some(Some(o)) = steps[next].outputs.first()
+            {
+                softmax = Some(node.op_type == "LogSoftmax");
+                covered.push(next);
+                out = *o;
+            }
+            break;
+        }
+        i = covered.last().copied().unwrap_or(i) + 1;
+        plan.push(Planned::Chain { chain: Chain::new(stages, softmax), input, output: out, covered });
+    }
+    plan
+}
+
+/// The dense stage starting at step `i`, if that step is a MatMul by a constant float32 matrix:
+/// the stage, its input slot, its output slot and the steps it covers (contiguous, so that the
+/// order of everything else is unchanged).
+fn dense_at(
+    model: &Model,
+    steps: &[Step],
+    constants: &[(usize, Tensor)],
+    i: usize,
+    only_reader: &dyn Fn(usize) -> Option<usize>,
+) -> Option<(DenseStage, usize, usize, Vec<usize>)> {
+    let g = &model.graph;
+    let constant = |slot: Option<usize>| slot.and_then(|k| constants.iter().find(|(c, _)| *c == k).map(|(_, t)| t));
     let op_of = |i: usize| {
         let n = &g.nodes[steps[i].node];
         (n.domain().to_string(), n.op_type.clone(), n.is_qonnx())
     };
-    let mut plan = Vec::new();
-    let mut i = 0;
-    while i < steps.len() {
-        let st = &steps[i];
-        let mut fused = None;
-        let (dom, op, _) = op_of(i);
-        if dom.is_empty()
-            && op == "MatMul"
-            && let (Some(Some(x)), Some(Tensor::F32(w)), Some(Some(first_out))) =
-                (st.inputs.first(), constant(st.inputs.get(1).copied().flatten()), st.outputs.first())
-            && w.ndim() == 2
+    let st = &steps[i];
+    let (dom, op, _) = op_of(i);
+    if !(dom.is_empty() && op == "MatMul") {
+        return None;
+    }
+    let (Some(Some(x)), Some(Tensor::F32(w)), Some(Some(first_out))) =
+        (st.inputs.first(), constant(st.inputs.get(1).copied().flatten()), st.outputs.first())
+    else {
+        return None;
+    };
+    if w.ndim() != 2 || w.is_empty() || constant(Some(*x)).is_some() {
+        return None;
+    }
+    let w = w.view().into_dimensionality::<ndarray::Ix2>().ok()?.to_owned();
+    let n = w.ncols();
+    let mut out = *first_out;
+    let mut covered = vec![i];
+    let mut bias = None;
+    let mut relu = false;
+    let mut quant = None;
+    // Add of a constant row vector.
+    if let Some(j) = only_reader(out)
+        && op_of(j).0.is_empty()
+        && op_of(j).1 == "Add"
+        && let [Some(a), Some(b)] = steps[j].inputs.as_slice()
+        && (*a == out) != (*b == out)
+        && let Some(Tensor::F32(bv)) = constant(Some(if *a == out { *b } else { *a }))
+        && bv.len() == n
+        && bv.shape().last() == Some(&n)
+        && bv.ndim() <= 2
+        && bv.iter().all(|v| v.is_finite())
+        && let Some(Some(o)) = steps[j].outputs.first()
+    {
+        bias = Some(bv.iter().copied().collect());
+        covered.push(j);
+        out = *o;
+    }
+    if let Some(j) = only_reader(out)
+        && op_of(j).0.is_empty()
+        && op_of(j).1 == "Relu"
+        && let Some(Some(o)) = steps[j].outputs.first()
+    {
+        relu = true;
+        covered.push(j);
+        out = *o;
+    }
+    if let Some(j) = only_reader(out)
+        && op_of(j).2
+        && matches!(op_of(j).1.as_str(), "Quant" | "IntQuant")
+        && steps[j].inputs.first() == Some(&Some(out))
+        && let Some(Some(o)) = steps[j].outputs.first()
+    {
+        let node = &g.nodes[steps[j].node];
+        let arg = |k: usize| constant(steps[j].inputs.get(k).copied().flatten());
+        let scalar = |t: Option<&Tensor>| t.filter(|t| t.len() == 1).and_then(|t| t.to_f32().iter().next().copied());
+        if let Ok(p) = ops::QuantOp::params(node, &[None, arg(1), arg(2), arg(3)])
+            && ops::fast_round_applies(&p)
+            && let (Some(s), Some(z)) = (scalar(arg(1)), scalar(arg(2)))
+            && s.is_finite()
+            && s > 0.0
+            && z.is_finite()
         {
-            let mut out = *first_out;
-            let (k, n) = (w.shape()[0], w.shape()[1]);
-            // Fuse only where every partial sum is exact in float32, so the fused stage equals
-            // the separate ops (and exact mode) bit for bit whatever the summation order.
-            if !sums_exact(g, steps, constants, st, w) {
-                plan.push(Planned::Step(i));
-                i += 1;
-                continue;
-            }
-            let mut stage = DenseStage {
-                w: w.as_standard_layout().iter().copied().collect(),
-                k,
-                n,
-                bias: None,
-                relu: false,
-                quant: None,
-            };
-            let mut covered = vec![i];
-            // Add of a constant row vector.
-            if let Some(j) = only_reader(out)
-                && op_of(j).0.is_empty()
-                && op_of(j).1 == "Add"
-                && let [Some(a), Some(b)] = steps[j].inputs.as_slice()
-                && (*a == out) != (*b == out)
-                && let Some(Tensor::F32(bias)) = constant(Some(if *a == out { *b } else { *a }))
-                && bias.len() == n
-                && bias.shape().last() == Some(&n)
-                && bias.ndim() <= 2
-                && let Some(Some(o)) = steps[j].outputs.first()
-            {
-                stage.bias = Some(bias.iter().copied().collect());
-                covered.push(j);
-                out = *o;
-            }
-            if let Some(j) = only_reader(out)
-                && op_of(j).0.is_empty()
-                && op_of(j).1 == "Relu"
-                && let Some(Some(o)) = steps[j].outputs.first()
-            {
-                stage.relu = true;
-                covered.push(j);
-                out = *o;
-            }
-            if let Some(j) = only_reader(out)
-                && op_of(j).2
-                && matches!(op_of(j).1.as_str(), "Quant" | "IntQuant")
-                && steps[j].inputs.first() == Some(&Some(out))
-                && let Some(Some(o)) = steps[j].outputs.first()
-            {
-                let node = &g.nodes[steps[j].node];
-                let arg = |k: usize| constant(steps[j].inputs.get(k).copied().flatten());
-                let scalar =
-                    |t: Option<&Tensor>| t.filter(|t| t.len() == 1).and_then(|t| t.to_f32().iter().next().copied());
-                if let Ok(p) = ops::QuantOp::params(node, &[None, arg(1), arg(2), arg(3)])
-                    && ops::fast_round_applies(&p)
-                    && let (Some(s), Some(z)) = (scalar(arg(1)), scalar(arg(2)))
-                {
-                    let (lo, hi) = p.range();
-                    stage.quant = Some((s, z, lo as f32, hi as f32));
-                    covered.push(j);
-                    out = *o;
-                }
-            }
-            // Fuse only a contiguous run of steps, so the order of everything else is unchanged.
-            if covered.windows(2).all(|w| w[1] == w[0] + 1) {
-                fused = Some((stage, *x, out, covered));
-            }
-        }
-        match fused {
-            Some((stage, input, output, covered)) => {
-                i = covered.last().copied().unwrap_or(i) + 1;
-                plan.push(Planned::Fused { stage, input, output, covered });
-            }
-            None => {
-                plan.push(Planned::Step(i));
-                i += 1;
-            }
+            let (lo, hi) = p.range();
+            quant = Some(QuantEpi::new(s, z, lo as f32, hi as f32));
+            covered.push(j);
+            out = *o;
         }
     }
-    plan
+    if !covered.windows(2).all(|w| w[1] == w[0] + 1) {
+        return None;
+    }
+    let sums = match column_grids(w.view()) {
+        Some(grids) if sums_exact(g, steps, constants, st, &grids) => Sums::Exact,
+        Some(grids) => Sums::Checked(certificate(&grids)),
+        None => Sums::Checked(None),
+    };
+    Some((DenseStage::new(w, bias, relu, quant, sums), *x, out, covered))
 }
 
 /// Whether every partial sum of `x · w` is exactly representable in float32: `x` comes from a
@@ -445,7 +508,7 @@ fn sums_exact(
     steps: &[Step],
     constants: &[(usize, Tensor)],
     st: &Step,
-    w: &ndarray::ArrayD<f32>,
+    grids: &Grids,
 ) -> bool {
     let Some(Some(x)) = st.inputs.first() else { return false };
     let Some(producer) = steps.iter().find(|s| s.outputs.contains(&Some(*x))) else { return false };
@@ -463,40 +526,5 @@ fn sums_exact(
         return false;
     }
     let (lo, hi) = p.range();
-    let qmax = lo.abs().max(hi.abs());
-    if w.ndim() != 2 {
-        return false;
-    }
-    let limit = f64::from(1u32 << 24);
-    for col in w.columns() {
-        // The coarsest power-of-two grid all weights of the column lie on.
-        let Some(ew) = col.iter().filter(|&&v| v != 0.0).map(|&v| grid_exponent(f64::from(v))).min() else { continue };
-        let ew = match ew {
-            Some(e) => e,
-            None => return false,
-        };
-        let total: f64 = col.iter().map(|&v| f64::from(v).abs() * 2f64.powi(-ew)).sum::<f64>() * qmax;
-        // Products are multiples of 2^(ex+ew); their sum must stay within 24 bits of that unit.
-        if total >= limit || ex + ew < -126 {
-            return false;
-        }
-    }
-    true
-}
-
-/// `e` such that `v = 2^e`, if `v` is a positive power of two.
-fn pow2_exponent(v: f64) -> Option<i32> {
-    (v > 0.0 && v.is_finite() && v.log2().fract() == 0.0).then(|| v.log2() as i32)
-}
-
-/// The largest `e` such that `v` is an integer multiple of `2^e` (for finite non-zero `v`).
-fn grid_exponent(v: f64) -> Option<i32> {
-    if !v.is_finite() || v == 0.0 {
-        return None;
-    }
-    let bits = v.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    let mant = (bits & ((1u64 << 52) - 1)) | if exp == 0 { 0 } else { 1u64 << 52 };
-    let e = if exp == 0 { -1074 } else { exp - 1075 };
-    Some(e + mant.trailing_zeros() as i32)
+    sums_exact_for(grids, ex, lo.abs().max(hi.abs()))
 }

@@ -214,6 +214,28 @@ pub(crate) fn bit_width(node: &Node, inputs: &[Option<&Tensor>], i: usize, max: 
     Ok(b as u32)
 }
 
+/// Softmax (or, with `log`, log-softmax) of one row in place: the maximum subtracted, `exp`,
+/// the sum accumulated in order, then a division (or `ln(e) − ln(sum)`). The fused chains of the
+/// executor call this too, so that both give the same bits.
+pub(crate) fn softmax_row(v: &mut [f32], log: bool) {
+    let m = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for e in v.iter_mut() {
+        *e = (*e - m).exp();
+        sum += *e;
+    }
+    if log {
+        let ls = sum.ln();
+        for e in v.iter_mut() {
+            *e = e.ln().max(f32::MIN) - ls;
+        }
+    } else {
+        for e in v.iter_mut() {
+            *e /= sum;
+        }
+    }
+}
+
 /// Softmax or log-softmax of `x` along `axis` (opset ≥ 13), or over the 2-D coercion at `axis`
 /// (opset < 13: all dimensions from `axis` on form one row).
 pub(crate) fn softmax_like(
@@ -226,33 +248,18 @@ pub(crate) fn softmax_like(
     let rank = x.ndim();
     let legacy = ctx.onnx_opset > 0 && ctx.onnx_opset < 13;
     let axis = norm_axis(node, node.attr_int("axis", if legacy { 1 } else { -1 }), rank)?;
-    let row = |v: &mut [f32]| {
-        let m = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0f32;
-        for e in v.iter_mut() {
-            *e = (*e - m).exp();
-            sum += *e;
-        }
-        if log {
-            let ls = sum.ln();
-            for e in v.iter_mut() {
-                *e = e.ln().max(f32::MIN) - ls;
-            }
-        } else {
-            for e in v.iter_mut() {
-                *e /= sum;
-            }
-        }
-    };
+    let row = |v: &mut [f32]| softmax_row(v, log);
     if rank == 0 {
         return Err(node.error("input must have rank ≥ 1"));
     }
     let mut out = x.as_standard_layout().into_owned();
-    if legacy {
-        let inner: usize = x.shape()[axis..].iter().product();
-        if let Some(data) = out.as_slice_mut()
-            && inner > 0
-        {
+    // Rows are contiguous when they run over the trailing dimensions: the legacy coercion, or the
+    // last axis.
+    let inner: usize = if legacy { x.shape()[axis..].iter().product() } else { x.shape()[axis] };
+    if (legacy || axis == rank - 1)
+        && let Some(data) = out.as_slice_mut()
+    {
+        if inner > 0 {
             data.chunks_mut(inner).for_each(row);
         }
     } else {

@@ -46,6 +46,7 @@ mod trunc;
 mod unsqueeze;
 
 pub use bipolar_quant::bipolar_quant;
+pub(crate) use matmul::mm2;
 pub(crate) use quant::{Quant as QuantOp, fast_round_applies, quant_round_fast};
 pub use quant::{QuantParams, quant};
 pub use trunc::{trunc_v1, trunc_v2};

@@ -1,0 +1,918 @@
+//! Fused dense chains for the executor.
+//!
+//! A *dense stage* is `MatMul` by a constant weight, then optionally `Add` of a constant row
+//! vector, `Relu` and a per-tensor `ROUND` `Quant`. A *chain* is a run of dense stages, each
+//! reading the previous one's output, optionally ending in a row `Softmax`/`LogSoftmax`. The
+//! executor runs a chain over the batch in tiles of rows, each tile through every stage while its
+//! activations are still in the L1 cache, instead of one pass over whole tensors per node.
+//!
+//! **The results are those of the separate ops, bit for bit.** Every element is computed with the
+//! float32 operations of the separate ops (bias added to the product sum, then ReLU, then the
+//! quantizer, then the softmax row as the Softmax op computes it). The only freedom taken is the
+//! order and the form (fused multiply–add, integer dot products) of the product sums, and only
+//! where the sums are *exact*, so that every order gives the same float32 value:
+//!
+//! - statically, when the stage's input comes from a `Quant` with a power-of-two scale and
+//!   zero-point 0 and the weight grid and range bound every partial sum below 2^24 units of the
+//!   product grid ([`sums_exact_for`]); such stages can run on integer codes (8-bit activations,
+//!   8-bit weights, 32-bit sums: the AVX-512 VNNI kernel) when the ranges fit;
+//! - per tile, for a stage reading float input (the first layer of a network without an input
+//!   quantizer), when a [`Certificate`] shows that this tile's inputs lie on a grid fine enough for
+//!   the same bound. Where it does not hold, the tile's product is computed by the same
+//!   `matrixmultiply` call as the unfused `MatMul` (whose result for a row does not depend on the
+//!   other rows), and only the elementwise tail is fused.
+//!
+//! In exact mode the same holds with the unfused `MatMul`'s float64 accumulation: exact sums are
+//! the same in float64, and the fallback product is that `MatMul`'s float64 product. The executor
+//! uses chains whenever intermediates are not asked for.
+
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use ndarray::{Array2, ArrayView2, ShapeBuilder};
+
+use crate::ops::{mm2, quant_round_fast, softmax_row};
+
+/// Rows of a batch taken through all stages of a chain together.
+const TILE: usize = 96;
+
+/// Columns of one weight panel (one AVX-512 register of float32).
+const PANEL: usize = 16;
+
+/// A per-tensor `ROUND` quantizer at the end of a stage.
+#[derive(Debug, Clone)]
+pub(crate) struct QuantEpi {
+    /// Scale.
+    pub s: f32,
+    /// Zero-point.
+    pub z: f32,
+    /// Clamp range, lower end.
+    pub lo: f32,
+    /// Clamp range, upper end.
+    pub hi: f32,
+    /// `1/s` when `s` is a power of two, so that `v/s == v·(1/s)` for every `v`.
+    pub inv_s: Option<f32>,
+    /// When the quantized values are integers `q` (zero-point 0) in an 8-bit range, the offset that
+    /// makes `q + offset` an unsigned byte (0 or 128): the stage can hand its output to the next
+    /// one as byte codes.
+    pub code_offset: Option<i32>,
+}
+
+impl QuantEpi {
+    /// The quantizer `(s, z, [lo, hi])` (a range within ±2^22, as `quant_round_fast` needs).
+    pub fn new(s: f32, z: f32, lo: f32, hi: f32) -> QuantEpi {
+        let pow2 = s.is_normal() && s > 0.0 && s.to_bits() & 0x7f_ffff == 0;
+        let code_offset = if z != 0.0 || !pow2 {
+            None
+        } else if lo >= 0.0 && hi <= 255.0 {
+            Some(0)
+        } else if lo >= -128.0 && hi <= 127.0 {
+            Some(128)
+        } else {
+            None
+        };
+        QuantEpi { s, z, lo, hi, inv_s: pow2.then(|| 1.0 / s), code_offset }
+    }
+
+    /// The rounded, clamped integer `r` of `quant_round_fast` (the quantized value is `(r − z)·s`).
+    #[inline(always)]
+    fn level(&self, v: f32) -> f32 {
+        const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23, as in `quant_round_fast`
+        let mut y = v / self.s;
+        y += self.z;
+        if y > self.hi {
+            y = self.hi;
+        }
+        if y < self.lo {
+            y = self.lo;
+        }
+        ((y + MAGIC) - MAGIC).copysign(y)
+    }
+}
+
+/// How a stage knows that its float32 product sums are exact.
+#[derive(Debug, Clone)]
+pub(crate) enum Sums {
+    /// Proven when the executor was built (quantized input, bounded weights).
+    Exact,
+    /// To be checked on each tile of input; `None` when no input can pass (the product is then
+    /// always computed as the unfused `MatMul` computes it).
+    Checked(Option<Certificate>),
+}
+
+/// The bounds a tile of float input must meet for a stage's sums to be exact: see
+/// [`Certificate::holds`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Certificate {
+    /// `⌈log2 max_c Σ_k |w_kc| / 2^e_c⌉`, with `e_c` the grid exponent of column `c`.
+    units_log2: i32,
+    /// The smallest and largest column grid exponent.
+    ew_min: i32,
+    ew_max: i32,
+}
+
+impl Certificate {
+    /// Whether every partial sum of `x · w` is exactly representable in float32 for these `rows`
+    /// rows of `k` inputs (row stride `xs`), so that any summation order gives the same value.
+    ///
+    /// With `M = max |x|` (finite) and `M < 2^(e_M+1)`, `e_M ≥ −126`, let `u = 2^e_u` with
+    /// `e_u ≥ e_M + 1 + units_log2 − 24`. If every `x` is an integer multiple `q·u`, then
+    /// `|q| < 2^(24 − units_log2)`, and each partial sum of column `c` is an integer multiple of
+    /// `2^(e_u+e_c)` below `2^24` of them: exact, as long as that unit is a normal number and
+    /// `2^(e_u+e_c+24)` is finite, which the bounds on `e_u` ensure.
+    fn holds(&self, be: Backend, x: &[f32], xs: usize, k: usize, rows: usize) -> bool {
+        assert!(rows == 0 || (xs >= k && (rows - 1) * xs + k <= x.len()));
+        match be {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+            #[allow(unsafe_code)]
+            Backend::Avx512 { .. } => unsafe { x86::holds_avx512(self, x, xs, k, rows) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
+            #[allow(unsafe_code)]
+            Backend::Avx2 => unsafe { x86::holds_avx2(self, x, xs, k, rows) },
+            Backend::Portable => self.holds_impl(x, xs, k, rows),
+        }
+    }
+
+    /// [`Certificate::holds`] in plain Rust.
+    #[inline(always)]
+    fn holds_impl(&self, x: &[f32], xs: usize, k: usize, rows: usize) -> bool {
+        // max |x| by the bit patterns (integer order is float order for non-negative floats, and
+        // an integer maximum vectorizes); infinity and NaN lie above every finite value.
+        let rows_of = || (0..rows).map(|r| &x[r * xs..r * xs + k]);
+        let flat = (xs == k).then(|| &x[..rows * k]);
+        let mut mb = 0u32;
+        for row in flat.into_iter().chain(rows_of().filter(|_| flat.is_none())) {
+            for &v in row {
+                mb = mb.max(v.to_bits() & 0x7fff_ffff);
+            }
+        }
+        if mb >= 0x7f80_0000 {
+            return false;
+        }
+        // M < 2^(e_m + 1) (subnormals and zero: e_m = −126).
+        let e_m = ((mb >> 23) as i32 - 127).max(-126);
+        let e_u = (e_m + 1 + self.units_log2 - 24).max(-126 - self.ew_min).max(-126);
+        if e_u > 126 || e_u + self.ew_max + 24 > 127 {
+            return false;
+        }
+        let inv = f32::from_bits(((127 - e_u) as u32) << 23); // 2^−e_u, a normal number
+        // x = q·u with integer q ≠ 0 gives |x·(1/u)| ≥ 1, computed exactly; NaN fails.
+        let mut ok = true;
+        for row in flat.into_iter().chain(rows_of().filter(|_| flat.is_none())) {
+            for &v in row {
+                let t = v * inv;
+                ok &= (v == 0.0) | ((t.abs() >= 1.0) & (t == t.trunc()));
+            }
+        }
+        ok
+    }
+}
+
+/// The power-of-two grid of each weight column.
+pub(crate) struct Grids {
+    /// For each column, the largest `e` such that every weight is an integer multiple of `2^e`
+    /// (`None` for a column of zeros).
+    pub ew: Vec<Option<i32>>,
+    /// For each column, `Σ_k |w_kc| / 2^e_c`.
+    pub units: Vec<f64>,
+}
+
+/// The column grids of `w`, or `None` when a weight is not finite.
+pub(crate) fn column_grids(w: ArrayView2<'_, f32>) -> Option<Grids> {
+    let mut g = Grids { ew: Vec::new(), units: Vec::new() };
+    for col in w.columns() {
+        let mut e = None::<i32>;
+        for &v in col {
+            if !v.is_finite() {
+                return None;
+            }
+            if v != 0.0 {
+                let ev = grid_exponent(f64::from(v))?;
+                e = Some(e.map_or(ev, |e| e.min(ev)));
+            }
+        }
+        let units = e.map_or(0.0, |e| col.iter().map(|&v| f64::from(v).abs() * 2f64.powi(-e)).sum());
+        g.ew.push(e);
+        g.units.push(units);
+    }
+    Some(g)
+}
+
+/// The static proof: inputs that are integer multiples of `2^ex` with magnitude at most
+/// `qmax·2^ex` give partial sums below 2^24 units of `2^(ex+e_c)` in every column, with that unit
+/// a normal float32 and `2^(ex+e_c+24)` finite.
+pub(crate) fn sums_exact_for(g: &Grids, ex: i32, qmax: f64) -> bool {
+    let limit = f64::from(1u32 << 24);
+    g.ew.iter().zip(&g.units).all(|(ew, &units)| match ew {
+        None => true,
+        Some(ew) => units * qmax < limit && ex + ew >= -126 && ex + ew + 24 <= 127,
+    })
+}
+
+/// The certificate for checking float inputs against `g`, if any input can pass.
+pub(crate) fn certificate(g: &Grids) -> Option<Certificate> {
+    let max_units = g.units.iter().copied().fold(0.0, f64::max);
+    let mut units_log2 = 0;
+    while f64::from(units_log2).exp2() < max_units {
+        units_log2 += 1;
+        if units_log2 > 60 {
+            return None;
+        }
+    }
+    let (ew_min, ew_max) = match (g.ew.iter().flatten().min(), g.ew.iter().flatten().max()) {
+        (Some(&a), Some(&b)) => (a, b),
+        _ => (0, 0),
+    };
+    Some(Certificate { units_log2, ew_min, ew_max })
+}
+
+/// `e` such that `v = 2^e`, if `v` is a positive power of two.
+pub(crate) fn pow2_exponent(v: f64) -> Option<i32> {
+    (v > 0.0 && v.is_finite() && v.log2().fract() == 0.0).then(|| v.log2() as i32)
+}
+
+/// The largest `e` such that `v` is an integer multiple of `2^e` (for finite non-zero `v`).
+pub(crate) fn grid_exponent(v: f64) -> Option<i32> {
+    if !v.is_finite() || v == 0.0 {
+        return None;
+    }
+    let bits = v.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let mant = (bits & ((1u64 << 52) - 1)) | if exp == 0 { 0 } else { 1u64 << 52 };
+    let e = if exp == 0 { -1074 } else { exp - 1075 };
+    Some(e + mant.trailing_zeros() as i32)
+}
+
+/// Weights as signed bytes for a stage whose input arrives as byte codes.
+#[derive(Debug, Clone)]
+pub(crate) struct Int8Weights {
+    /// Fan-in rounded up to a multiple of 4.
+    kp: usize,
+    /// `[np/16][kp/4][16][4]`: for each panel of 16 columns and group of 4 inputs, the 4 weights
+    /// of each column next to each other (the operand layout of `vpdpbusd`); zero padded.
+    w: Vec<i8>,
+    /// Per column, the float32 value of one unit of the integer sum, `2^(ex + e_c)`.
+    unit: Vec<f32>,
+    /// Per column, `−offset · Σ_k w_int`, removing the code offset from the sums.
+    corr: Vec<i32>,
+}
+
+/// One fused dense stage.
+#[derive(Debug, Clone)]
+pub(crate) struct DenseStage {
+    /// Fan-in.
+    pub k: usize,
+    /// Outputs.
+    pub n: usize,
+    /// `n` rounded up to whole panels.
+    np: usize,
+    /// The weights `[k, n]`, as the unfused `MatMul` multiplies them.
+    w: Array2<f32>,
+    /// The weights in panels of 16 columns, `[np/16][k][16]`, zero padded.
+    wp: Vec<f32>,
+    /// Bias added after the product (padded with zeros to `np`).
+    bias: Option<Vec<f32>>,
+    /// ReLU after the bias.
+    relu: bool,
+    /// The quantizer maps everything the ReLU changes to the same level anyway (zero-point +0.0,
+    /// range from 0 up), so the vector tail may leave the ReLU out.
+    relu_in_quant: bool,
+    /// Quantizer at the end.
+    quant: Option<QuantEpi>,
+    /// How the sums are known to be exact.
+    sums: Sums,
+    /// Byte weights, when the previous stage of the chain hands over byte codes.
+    int8: Option<Int8Weights>,
+}
+
+impl DenseStage {
+    /// A stage multiplying by `w` (`[k, n]`, `k, n ≥ 1`).
+    pub fn new(w: Array2<f32>, bias: Option<Vec<f32>>, relu: bool, quant: Option<QuantEpi>, sums: Sums) -> DenseStage {
+        let (k, n) = w.dim();
+        let np = n.div_ceil(PANEL) * PANEL;
+        let mut wp = vec![0f32; np * k];
+        for ((kk, c), &v) in w.indexed_iter() {
+            wp[(c / PANEL) * k * PANEL + kk * PANEL + c % PANEL] = v;
+        }
+        let bias = bias.map(|mut b| {
+            b.resize(np, 0.0);
+            b
+        });
+        // With ReLU: v ≤ 0 becomes +0, so y = +0/s + (+0) = +0, which the clamp keeps (lo = 0) or
+        // raises to lo. Without: y = v/s + (+0) is +0 or negative, and the clamp gives the same.
+        let relu_in_quant = relu && quant.as_ref().is_some_and(|q| q.z.to_bits() == 0 && q.lo >= 0.0);
+        DenseStage { k, n, np, w, wp, bias, relu, relu_in_quant, quant, sums, int8: None }
+    }
+
+    /// Prepares byte weights for input codes `q + offset` of values `q·2^ex` with `|q| ≤ qmax`, if
+    /// the sums are proven exact for such inputs and every column is 8-bit integers on its grid.
+    fn prepare_int8(&mut self, ex: i32, qmax: f64, offset: i32) {
+        if !matches!(self.sums, Sums::Exact) {
+            return;
+        }
+        let Some(g) = column_grids(self.w.view()) else { return };
+        if !sums_exact_for(&g, ex, qmax) {
+            return;
+        }
+        let (k, np) = (self.k, self.np);
+        let kp = k.div_ceil(4) * 4;
+        let mut w = vec![0i8; np * kp];
+        let mut unit = vec![1f32; np];
+        let mut corr = vec![0i32; np];
+        for c in 0..self.n {
+            let Some(ew) = g.ew[c] else { continue };
+            // Codes are at most 255 and the bytes at most 128: the sums stay far from 2^31.
+            if g.units[c] * 255.0 >= f64::from(1u32 << 31) {
+                return;
+            }
+            let mut sum = 0i32;
+            for kk in 0..k {
+                let v = f64::from(self.w[[kk, c]]) * (-f64::from(ew)).exp2();
+                if !(-128.0..=127.0).contains(&v) || v.fract() != 0.0 {
+                    return;
+                }
+                let (p, j) = (c / PANEL, c % PANEL);
+                w[p * kp * PANEL + (kk / 4) * PANEL * 4 + j * 4 + kk % 4] = v as i8;
+                sum += v as i32;
+            }
+            // A normal power of two (the static proof bounds ex + ew to [−126, 103]).
+            unit[c] = f32::from_bits(((127 + ex + ew) as u32) << 23);
+            corr[c] = -offset * sum;
+        }
+        self.int8 = Some(Int8Weights { kp, w, unit, corr });
+    }
+
+    /// The bias, ReLU and quantizer of the separate ops on one product sum `v` of column `c`.
+    #[inline(always)]
+    fn tail(&self, c: usize, mut v: f32) -> f32 {
+        if let Some(b) = &self.bias {
+            v += b[c];
+        }
+        if self.relu && !(v > 0.0 || v.is_nan()) {
+            v = 0.0;
+        }
+        match &self.quant {
+            Some(q) => quant_round_fast(v, q.s, q.z, q.lo, q.hi),
+            None => v,
+        }
+    }
+
+    /// [`DenseStage::tail`] written to `dst` (row `r`, column `c`); `false` when a byte code was
+    /// asked for and the value is NaN.
+    #[inline(always)]
+    fn tail_to(&self, c: usize, v: f32, dst: &mut Dst<'_>, r: usize) -> bool {
+        match dst {
+            Dst::F32 { data, stride } => {
+                data[r * *stride + c] = self.tail(c, v);
+                true
+            }
+            Dst::Codes { data, stride, offset } => {
+                let mut v = v;
+                if let Some(b) = &self.bias {
+                    v += b[c];
+                }
+                if self.relu && !(v > 0.0 || v.is_nan()) {
+                    v = 0.0;
+                }
+                let Some(q) = &self.quant else { return false };
+                let l = q.level(v);
+                data[r * *stride + c] = (l as i32 + *offset) as u8;
+                !l.is_nan()
+            }
+        }
+    }
+}
+
+/// Where a stage writes a tile: float32 rows, or byte codes `q + offset` for the next stage.
+pub(crate) enum Dst<'a> {
+    /// Float32 values, `n` of them a row.
+    F32 { data: &'a mut [f32], stride: usize },
+    /// Byte codes, `np` of them a row (panel padding included).
+    Codes { data: &'a mut [u8], stride: usize, offset: i32 },
+}
+
+/// What a stage reads: float32 rows or byte codes.
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    F32(&'a [f32], usize),
+    Codes(&'a [u8], usize),
+}
+
+/// The kernels the CPU runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Backend {
+    /// Plain Rust (any CPU).
+    Portable,
+    /// Plain Rust compiled for AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// AVX-512 kernels; with VNNI, byte-code stages use integer dot products.
+    #[cfg(target_arch = "x86_64")]
+    Avx512 { vnni: bool },
+}
+
+impl Backend {
+    fn detect() -> Backend {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Backend::Avx512 { vnni: std::arch::is_x86_feature_detected!("avx512vnni") };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                return Backend::Avx2;
+            }
+        }
+        Backend::Portable
+    }
+
+    /// Whether stages hand byte codes to each other.
+    fn codes(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Backend::Avx512 { vnni } = self {
+            return vnni;
+        }
+        false
+    }
+
+    /// The same kernels without byte codes.
+    fn without_codes(self) -> Backend {
+        #[cfg(target_arch = "x86_64")]
+        if let Backend::Avx512 { .. } = self {
+            return Backend::Avx512 { vnni: false };
+        }
+        self
+    }
+}
+
+/// Scratch space of one chain run.
+struct Buffers {
+    f: [Vec<f32>; 2],
+    c: [Vec<u8>; 2],
+    soft: Vec<f32>,
+}
+
+/// A run of dense stages, each reading the previous one's output, and an optional row softmax.
+#[derive(Debug, Clone)]
+pub(crate) struct Chain {
+    /// The stages, in order.
+    pub stages: Vec<DenseStage>,
+    /// `Some(log)`: a `Softmax` (`LogSoftmax` if `log`) over each output row at the end.
+    pub softmax: Option<bool>,
+    /// Forces a backend (tests compare them).
+    #[cfg(test)]
+    force: Option<Backend>,
+}
+
+impl Chain {
+    /// A chain of `stages` (each stage's `k` is the previous one's `n`), byte codes prepared
+    /// between stages where the ranges allow.
+    pub fn new(mut stages: Vec<DenseStage>, softmax: Option<bool>) -> Chain {
+        assert!(!stages.is_empty() && stages.windows(2).all(|p| p[0].n == p[1].k), "chain widths");
+        for i in 1..stages.len() {
+            let prev = stages[i - 1].quant.clone();
+            if let Some(q) = prev
+                && let (Some(off), Some(ex)) = (q.code_offset, pow2_exponent(f64::from(q.s)))
+            {
+                stages[i].prepare_int8(ex, f64::from(q.lo.abs().max(q.hi.abs())), off);
+            }
+        }
+        Chain {
+            stages,
+            softmax,
+            #[cfg(test)]
+            force: None,
+        }
+    }
+
+    /// Fan-in of the first stage.
+    pub fn k(&self) -> usize {
+        self.stages.first().map_or(0, |s| s.k)
+    }
+
+    /// Outputs of the last stage.
+    pub fn n(&self) -> usize {
+        self.stages.last().map_or(0, |s| s.n)
+    }
+
+    /// Runs the chain on `m` contiguous rows of `k()` inputs; returns `m` rows of `n()` outputs.
+    /// `exact`: as the unfused ops in exact mode (products that are not provably exact accumulated
+    /// in float64).
+    pub fn run(&self, x: &[f32], m: usize, exact: bool) -> Vec<f32> {
+        #[cfg(test)]
+        let be = self.force.unwrap_or_else(Backend::detect);
+        #[cfg(not(test))]
+        let be = Backend::detect();
+        let (k, n) = (self.k(), self.n());
+        assert_eq!(x.len(), m * k, "chain input of {m} rows of {k}");
+        let mut out = vec![0f32; m * n];
+        let width = self.stages.iter().map(|s| s.np).max().unwrap_or(0);
+        // Fewer rows a tile for very wide layers, so that the scratch space stays small.
+        let tile = TILE.min((1 << 20) / width.max(1)).clamp(1, m.max(1));
+        let mut bufs = Buffers {
+            f: [vec![0f32; tile * width], vec![0f32; tile * width]],
+            c: [vec![0u8; tile * width], vec![0u8; tile * width]],
+            soft: Vec::new(),
+        };
+        for r0 in (0..m).step_by(tile) {
+            let rows = tile.min(m - r0);
+            let xt = &x[r0 * k..(r0 + rows) * k];
+            let ot = &mut out[r0 * n..(r0 + rows) * n];
+            if !self.run_tile(be, exact, xt, rows, ot, &mut bufs) {
+                // A NaN met the byte codes: this tile again in float32 throughout.
+                let ok = self.run_tile(be.without_codes(), exact, xt, rows, ot, &mut bufs);
+                debug_assert!(ok);
+            }
+            match self.softmax {
+                Some(false) => softmax_rows(be, ot, n, &mut bufs.soft),
+                Some(true) => ot.chunks_exact_mut(n).for_each(|row| softmax_row(row, true)),
+                None => {}
+            }
+        }
+        out
+    }
+
+    /// One tile of `rows` rows through every stage; `false` if a NaN met the byte codes.
+    fn run_tile(&self, be: Backend, exact: bool, x: &[f32], rows: usize, out: &mut [f32], bufs: &mut Buffers) -> bool {
+        let last = self.stages.len() - 1;
+        let mut cur = 0;
+        for (i, st) in self.stages.iter().enumerate() {
+            let codes_in = i > 0 && be.codes() && st.int8.is_some();
+            let codes_out = i < last && be.codes() && self.stages[i + 1].int8.is_some();
+            let stride_in = if i == 0 { st.k } else { self.stages[i - 1].np };
+            let (fin, fout) = pair(&mut bufs.f, cur);
+            let (cin, cout) = pair(&mut bufs.c, cur);
+            let src = match (i, codes_in) {
+                (0, _) => Src::F32(x, stride_in),
+                (_, true) => Src::Codes(cin, stride_in),
+                (_, false) => Src::F32(fin, stride_in),
+            };
+            let dst = if i == last {
+                Dst::F32 { data: &mut *out, stride: st.n }
+            } else if codes_out {
+                let offset = st.quant.as_ref().and_then(|q| q.code_offset).unwrap_or(0);
+                Dst::Codes { data: cout, stride: st.np, offset }
+            } else {
+                Dst::F32 { data: fout, stride: st.np }
+            };
+            if !stage_tile(be, exact, st, src, rows, dst) {
+                return false;
+            }
+            cur = 1 - cur;
+        }
+        true
+    }
+}
+
+/// Lanes of the row-parallel softmax.
+const SOFT_LANES: usize = 16;
+
+/// [`softmax_row`] on each row of `n` values in `o`.
+fn softmax_rows(be: Backend, o: &mut [f32], n: usize, scratch: &mut Vec<f32>) {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+        #[allow(unsafe_code)]
+        Backend::Avx512 { .. } => unsafe { x86::softmax_rows_avx512(o, n, scratch) },
+        _ => softmax_rows_impl(o, n, scratch),
+    }
+}
+
+/// [`softmax_row`] on each row of `n` values in `o`, 16 rows at a time side by side, so that all
+/// but the `exp` calls run on vectors: for each row, the same float32 operations in the same
+/// order (the maximum by `f32::max`, whose choice between +0 and −0 cannot matter as it is only
+/// subtracted; the sum accumulated from the first column on; one division per value).
+#[inline(always)]
+fn softmax_rows_impl(o: &mut [f32], n: usize, scratch: &mut Vec<f32>) {
+    let block = SOFT_LANES * n;
+    scratch.resize(block, 0.0);
+    let t = &mut scratch[..block];
+    let mut chunks = o.chunks_exact_mut(block);
+    for rows in &mut chunks {
+        // t[j][l]: column j of row l.
+        for (l, row) in rows.chunks_exact(n).enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                t[j * SOFT_LANES + l] = v;
+            }
+        }
+        let mut m = [f32::NEG_INFINITY; SOFT_LANES];
+        for col in t.chunks_exact(SOFT_LANES) {
+            for (m, &v) in m.iter_mut().zip(col) {
+                *m = m.max(v);
+            }
+        }
+        for col in t.chunks_exact_mut(SOFT_LANES) {
+            for (e, &m) in col.iter_mut().zip(&m) {
+                *e -= m;
+            }
+        }
+        exp_all(t);
+        let mut sum = [0f32; SOFT_LANES];
+        for col in t.chunks_exact(SOFT_LANES) {
+            for (s, &e) in sum.iter_mut().zip(col) {
+                *s += e;
+            }
+        }
+        for (l, row) in rows.chunks_exact_mut(n).enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = t[j * SOFT_LANES + l] / sum[l];
+            }
+        }
+    }
+    for row in chunks.into_remainder().chunks_exact_mut(n) {
+        softmax_row(row, false);
+    }
+}
+
+/// `exp` of each value: one libm call each, in a plain loop (not spread over vector lanes).
+#[inline(never)]
+fn exp_all(t: &mut [f32]) {
+    for e in t {
+        *e = e.exp();
+    }
+}
+
+/// The buffer `cur` to read and the other one to write.
+fn pair<T>(b: &mut [Vec<T>; 2], cur: usize) -> (&[T], &mut [T]) {
+    let (a, c) = b.split_at_mut(1);
+    if cur == 0 { (&a[0], &mut c[0]) } else { (&c[0], &mut a[0]) }
+}
+
+/// One stage on one tile; `false` if a NaN met byte codes.
+fn stage_tile(be: Backend, exact: bool, st: &DenseStage, src: Src<'_>, rows: usize, dst: Dst<'_>) -> bool {
+    match src {
+        Src::Codes(c, cs) => {
+            #[cfg(target_arch = "x86_64")]
+            if let (Backend::Avx512 { vnni: true }, Some(w8)) = (be, &st.int8) {
+                // SAFETY: the CPU has AVX-512F and VNNI (`Backend::detect`).
+                #[allow(unsafe_code)]
+                return unsafe { x86::dense_i8(st, w8, c, cs, rows, dst) };
+            }
+            let _ = (c, cs);
+            unreachable!("byte codes are only handed over to AVX-512 VNNI stages")
+        }
+        Src::F32(x, xs) => {
+            let exact_sums = match &st.sums {
+                Sums::Exact => true,
+                Sums::Checked(Some(cert)) => cert.holds(be, x, xs, st.k, rows),
+                Sums::Checked(None) => false,
+            };
+            if exact_sums {
+                return dense_f32(be, st, x, xs, rows, dst);
+            }
+            // The product as the unfused MatMul computes it, by the same function.
+            let a = ArrayView2::from_shape((rows, st.k).strides((xs, 1)), &x[..(rows - 1) * xs + st.k])
+                .expect("tile view within its slice");
+            let acc = mm2(a, st.w.view(), exact);
+            tails_from(be, st, acc.as_slice().expect("a new standard-layout array"), rows, dst)
+        }
+    }
+}
+
+/// Exact float32 product sums, then the tail.
+fn dense_f32(be: Backend, st: &DenseStage, x: &[f32], xs: usize, rows: usize, dst: Dst<'_>) -> bool {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+        #[allow(unsafe_code)]
+        Backend::Avx512 { .. } => unsafe { x86::dense_f32(st, x, xs, rows, dst) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
+        #[allow(unsafe_code)]
+        Backend::Avx2 => unsafe { x86::dense_f32_avx2(st, x, xs, rows, dst) },
+        Backend::Portable => dense_f32_portable(st, x, xs, rows, dst),
+    }
+}
+
+/// The tails of product sums computed elsewhere (`acc`, `rows × n`).
+fn tails_from(be: Backend, st: &DenseStage, acc: &[f32], rows: usize, dst: Dst<'_>) -> bool {
+    match be {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+        #[allow(unsafe_code)]
+        Backend::Avx512 { .. } => unsafe { x86::tails_from(st, acc, rows, dst) },
+        _ => tails_from_portable(st, acc, rows, dst),
+    }
+}
+
+/// [`dense_f32`] in plain Rust: per row and panel, the products summed in ascending order.
+#[inline(always)]
+fn dense_f32_portable(st: &DenseStage, x: &[f32], xs: usize, rows: usize, mut dst: Dst<'_>) -> bool {
+    let k = st.k;
+    let mut ok = true;
+    for r in 0..rows {
+        let xr = &x[r * xs..r * xs + k];
+        for (p, panel) in st.wp.chunks_exact(k * PANEL).enumerate() {
+            let mut acc = [0f32; PANEL];
+            for (&a, wr) in xr.iter().zip(panel.chunks_exact(PANEL)) {
+                for (c, &w) in acc.iter_mut().zip(wr) {
+                    *c += a * w;
+                }
+            }
+            let c0 = p * PANEL;
+            let cols = if matches!(dst, Dst::Codes { .. }) { PANEL } else { PANEL.min(st.n - c0) };
+            for (j, &v) in acc.iter().enumerate().take(cols) {
+                ok &= st.tail_to(c0 + j, v, &mut dst, r);
+            }
+        }
+    }
+    ok
+}
+
+/// [`tails_from`] in plain Rust.
+#[inline(always)]
+fn tails_from_portable(st: &DenseStage, acc: &[f32], rows: usize, mut dst: Dst<'_>) -> bool {
+    let mut ok = true;
+    for r in 0..rows {
+        let cols = if matches!(dst, Dst::Codes { .. }) { st.np } else { st.n };
+        for c in 0..cols {
+            let v = if c < st.n { acc[r * st.n + c] } else { 0.0 };
+            ok &= st.tail_to(c, v, &mut dst, r);
+        }
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A random number generator for tests (SplitMix64).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn int(&mut self, lo: i64, hi: i64) -> i64 {
+            lo + (self.next() % (hi - lo + 1) as u64) as i64
+        }
+    }
+
+    /// The separate ops on `[m, k]` input: MatMul as the op computes it, bias, ReLU, Quant.
+    fn reference(chain: &Chain, x: &[f32], m: usize, exact: bool) -> Vec<f32> {
+        let mut cur = ndarray::Array2::from_shape_vec((m, chain.k()), x.to_vec()).unwrap();
+        for st in &chain.stages {
+            let mut y = crate::ops::mm2(cur.view(), st.w.view(), exact);
+            for mut row in y.rows_mut() {
+                for (c, v) in row.iter_mut().enumerate() {
+                    *v = st.tail(c, *v);
+                }
+            }
+            cur = y;
+        }
+        let mut out = cur.into_raw_vec_and_offset().0;
+        if let Some(log) = chain.softmax {
+            for row in out.chunks_exact_mut(chain.n()) {
+                softmax_row(row, log);
+            }
+        }
+        out
+    }
+
+    fn backends() -> Vec<Backend> {
+        let mut v = vec![Backend::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                v.push(Backend::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                v.push(Backend::Avx512 { vnni: false });
+                if std::arch::is_x86_feature_detected!("avx512vnni") {
+                    v.push(Backend::Avx512 { vnni: true });
+                }
+            }
+        }
+        v
+    }
+
+    fn same(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()))
+    }
+
+    /// Random quantized layers: `widths` = [k0, n0, n1, …]; weights on 2^-5 with `wbits` bits;
+    /// activations unsigned (or signed) 6-bit on 2^-6 (or 2^-4).
+    fn random_chain(rng: &mut Rng, widths: &[usize], signed_act: bool, softmax: Option<bool>) -> Chain {
+        let mut stages = Vec::new();
+        for (i, win) in widths.windows(2).enumerate() {
+            let (k, n) = (win[0], win[1]);
+            let w = Array2::from_shape_fn((k, n), |_| rng.int(-32, 31) as f32 / 32.0);
+            let bias =
+                (!rng.next().is_multiple_of(4)).then(|| (0..n).map(|_| rng.int(-64, 63) as f32 / 64.0).collect());
+            let last = i == widths.len() - 2;
+            let quant = (!last).then(|| {
+                if signed_act {
+                    QuantEpi::new(0.0625, 0.0, -32.0, 31.0)
+                } else {
+                    QuantEpi::new(0.015625, 0.0, 0.0, 63.0)
+                }
+            });
+            let sums = if i == 0 {
+                Sums::Checked(certificate(&column_grids(w.view()).unwrap()))
+            } else {
+                let q = if signed_act { 32.0 } else { 63.0 };
+                let ex = if signed_act { -4 } else { -6 };
+                assert!(sums_exact_for(&column_grids(w.view()).unwrap(), ex, q));
+                Sums::Exact
+            };
+            stages.push(DenseStage::new(w, bias, !last || rng.next().is_multiple_of(2), quant, sums));
+        }
+        Chain::new(stages, softmax)
+    }
+
+    /// How test inputs are drawn.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Inputs {
+        /// On the 2^-10 grid within ±4, zeros of both signs, values that make rounding ties after
+        /// the first layer: the certificate holds.
+        Grid,
+        /// Also large values on a coarse grid (the first quantizer saturates), beside fine ones:
+        /// the certificate fails.
+        Saturating,
+        /// Also values off any coarse grid, NaN and infinities.
+        Float,
+    }
+
+    fn inputs(rng: &mut Rng, m: usize, k: usize, kind: Inputs) -> Vec<f32> {
+        (0..m * k)
+            .map(|_| match (rng.next() % 16, kind) {
+                (0, _) => 0.0,
+                (1, _) => -0.0,
+                (2, _) => rng.int(-8, 8) as f32 * 0.5 / 64.0,
+                (3, Inputs::Saturating | Inputs::Float) => rng.int(-4000, 4000) as f32 / 8.0,
+                (4, Inputs::Float) => rng.int(-1 << 20, 1 << 20) as f32 * 1e-3,
+                (5, Inputs::Float) if rng.next().is_multiple_of(32) => f32::NAN,
+                (6, Inputs::Float) if rng.next().is_multiple_of(32) => f32::INFINITY,
+                (7, Inputs::Float) if rng.next().is_multiple_of(32) => f32::NEG_INFINITY,
+                _ => rng.int(-4096, 4096) as f32 / 1024.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chains_equal_the_separate_ops_on_every_backend() {
+        let mut rng = Rng(7);
+        let shapes: &[&[usize]] =
+            &[&[16, 64, 32, 32, 5], &[3, 17, 33, 1], &[40, 80, 7], &[5, 16, 16], &[16, 100, 70, 5]];
+        let mut certified = [0usize; 2];
+        for (t, widths) in shapes.iter().enumerate() {
+            for signed in [false, true] {
+                let softmax = [None, Some(false), Some(true)][t % 3];
+                let chain = random_chain(&mut rng, widths, signed, softmax);
+                assert!(chain.stages[1..].iter().all(|s| s.int8.is_some()));
+                for (m, kind) in [
+                    (1, Inputs::Grid),
+                    (7, Inputs::Float),
+                    (250, Inputs::Grid),
+                    (250, Inputs::Saturating),
+                    (250, Inputs::Float),
+                    (193, Inputs::Grid),
+                ] {
+                    let x = inputs(&mut rng, m, widths[0], kind);
+                    if let Sums::Checked(Some(cert)) = &chain.stages[0].sums {
+                        let holds = cert.holds(Backend::Portable, &x, widths[0], widths[0], m);
+                        assert_eq!(holds, kind == Inputs::Grid, "{widths:?} {kind:?}");
+                        certified[usize::from(holds)] += 1;
+                    }
+                    for exact in [false, true] {
+                        let want = reference(&chain, &x, m, exact);
+                        for be in backends() {
+                            let mut c = chain.clone();
+                            c.force = Some(be);
+                            let got = c.run(&x, m, exact);
+                            assert!(same(&got, &want), "{widths:?} signed={signed} m={m} {kind:?} {be:?} {exact}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(certified[0] > 0 && certified[1] > 0);
+    }
+
+    #[test]
+    fn certificate_accepts_grid_inputs_and_refuses_others() {
+        let w = Array2::from_shape_fn((16, 8), |(i, j)| ((i * 7 + j * 3) % 63) as f32 / 32.0 - 1.0);
+        let cert = certificate(&column_grids(w.view()).unwrap()).unwrap();
+        let grid: Vec<f32> = (0..32).map(|i| (i as f32 - 16.0) / 1024.0).collect();
+        assert!(cert.holds(Backend::detect(), &grid, 16, 16, 2));
+        let off: Vec<f32> = grid.iter().map(|v| v + 1e-7).collect();
+        assert!(!cert.holds(Backend::detect(), &off, 16, 16, 2));
+        let mut nan = grid.clone();
+        nan[3] = f32::NAN;
+        assert!(!cert.holds(Backend::detect(), &nan, 16, 16, 2));
+        let mut inf = grid.clone();
+        inf[3] = f32::NEG_INFINITY;
+        assert!(!cert.holds(Backend::detect(), &inf, 16, 16, 2));
+        // Large values on a coarse grid pass; a tiny value beside them does not.
+        let mut big: Vec<f32> = (0..32).map(|i| i as f32 * 256.0).collect();
+        assert!(cert.holds(Backend::detect(), &big, 16, 16, 2));
+        big[5] = f32::from_bits(1); // the smallest subnormal
+        assert!(!cert.holds(Backend::detect(), &big, 16, 16, 2));
+        assert!(cert.holds(Backend::detect(), &[0.0; 32], 16, 16, 2));
+    }
+}
