@@ -4,7 +4,7 @@
 //! `cargo run --release -p hawq-core --example jets [-- EPOCHS [OUT.onnx]]`
 
 use burn::module::AutodiffModule;
-use hawq_core::backend::{Cpu, DefaultTrain};
+use hawq_core::backend::DefaultTrain;
 use hawq_core::export::{ExportOptions, export_qonnx};
 use hawq_core::train::{TrainConfig, evaluate, predict, train};
 use hawq_core::{Dataset, QuantConfig};
@@ -71,7 +71,7 @@ fn main() -> anyhow_free::Result<()> {
 
     let (int, warnings) = model.to_integer_with_warnings()?;
     println!("integer engine: worst-case accumulator {} bits; warnings {warnings:?}", int.max_accumulator_bits());
-    let eval_out = predict::<Cpu>(&model, &test, 4096);
+    let eval_out = predict(&model, &test, 4096);
     let int_out = int.predict(&test.features)?;
     let same = eval_out.iter().zip(&int_out).filter(|(a, b)| a == b).count();
     println!("eval-mode model vs integer engine (float32 backend): {same} of {} outputs equal", int_out.len());
