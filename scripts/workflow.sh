@@ -6,7 +6,9 @@
 #     the ap_types headers when they are installed (scripts/setup-python.sh);
 #  3. hawq-core: a 16-64-32-32-5 QuantMlp trained on the simulated jets, checked against its
 #     integer-only engine and exported to QONNX, which qonnx-ir then inspects and costs;
-#  4. hawq-ilp: bit allocation for a jet MLP with a BOPs sweep.
+#  4. hawq-core's Hessian traces of that MLP (per layer, Hutchinson) give the sensitivity table,
+#     and hawq-ilp picks each layer's weight bits under a model-size budget;
+#  5. hawq-ilp: bit allocation for a jet MLP with a BOPs sweep.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -32,4 +34,6 @@ fi
 cargo run --release -q -p hawq-core --example jets -- 3 "$out/hawq_jets.onnx"
 "$q" inspect "$out/hawq_jets.onnx"
 "$q" cost "$out/hawq_jets.onnx"
+cargo run --release -q -p hawq-core --example hessian -- 3 10000 "$out/sensitivity.json"
+"$root/target/release/hawq-ilp" solve "$out/sensitivity.json" --budget size=20000
 cargo run --release -q -p hawq-ilp --example jet_mlp
