@@ -366,29 +366,37 @@ fn a_gradient_that_overflows_with_a_finite_loss_stops_naming_layer_and_probe() {
     let (g0, g1) = (grad[0].to_f64(), grad[1].to_f64());
     assert!(g0.iter().all(|g| g.is_infinite()), "{g0:?}");
     assert!(g1.iter().all(|g| g.is_finite()), "{g1:?}");
-    // One batch per probe: probe 0 takes the zero batch (finite), probe 1 the overflowing one.
+    let config = assert_layer0_stops(&hvp, &data, "gradient");
+    // Layer 1 alone: its gradient is finite and so is its block of the Hessian.
+    let only1 = TraceConfig { layers: Some(vec![1]), ..config };
+    let r = hutchinson_trace(&hvp, &data, &only1, &mut |_| {}).unwrap();
+    assert!(r.layers[0].mean.is_finite());
+}
+
+/// Runs the trace (one batch per probe: probe 0 takes the zero batch, probe 1 the overflowing
+/// one) and the eigenvalues of an `overflow_case`, and checks that each stops with a non-finite
+/// `quantity` in layer 0 (trace at probe 1 after one finished probe, eigenvalues at iteration 0).
+/// Returns the trace configuration.
+fn assert_layer0_stops(hvp: &Hvp<B>, data: &HessianData<B>, quantity: &str) -> TraceConfig {
     let config = TraceConfig { max_iter: 5, tol: 0.0, batches_per_probe: 1, ..TraceConfig::default() };
     let mut probes = 0;
-    let err = hutchinson_trace(&hvp, &data, &config, &mut |_| probes += 1).unwrap_err();
+    let err = hutchinson_trace(hvp, data, &config, &mut |_| probes += 1).unwrap_err();
     println!("{err}");
     match &err {
-        HawqError::HessianNonFinite { quantity, layer, iteration, value } => {
-            assert_eq!((quantity.as_str(), layer.as_str(), *iteration), ("gradient", "layer0", 1));
+        HawqError::HessianNonFinite { quantity: q, layer, iteration, value } => {
+            assert_eq!((q.as_str(), layer.as_str(), *iteration), (quantity, "layer0", 1));
             assert!(!value.is_finite());
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(probes, 1);
-    let err = top_eigenvalues(&hvp, &data, &EigenConfig::default(), &mut |_| {}).unwrap_err();
+    let err = top_eigenvalues(hvp, data, &EigenConfig::default(), &mut |_| {}).unwrap_err();
     assert!(
-        matches!(&err, HawqError::HessianNonFinite { quantity, layer, iteration: 0, .. }
-            if quantity == "gradient" && layer == "layer0"),
+        matches!(&err, HawqError::HessianNonFinite { quantity: q, layer, iteration: 0, .. }
+            if q == quantity && layer == "layer0"),
         "{err}"
     );
-    // Layer 1 alone: its gradient is finite and so is its block of the Hessian.
-    let only1 = TraceConfig { layers: Some(vec![1]), ..config };
-    let r = hutchinson_trace(&hvp, &data, &only1, &mut |_| {}).unwrap();
-    assert!(r.layers[0].mean.is_finite());
+    config
 }
 
 #[test]
@@ -398,24 +406,7 @@ fn a_product_that_overflows_with_a_finite_gradient_stops_naming_layer_and_probe(
     let (hvp, data) = overflow_case(5e-201, 1e200, 1.0);
     let (_, grad) = hvp.gradient(&data).unwrap();
     assert!(grad.iter().flat_map(|g| g.to_f64()).all(f64::is_finite));
-    let config = TraceConfig { max_iter: 5, tol: 0.0, batches_per_probe: 1, ..TraceConfig::default() };
-    let mut probes = 0;
-    let err = hutchinson_trace(&hvp, &data, &config, &mut |_| probes += 1).unwrap_err();
-    println!("{err}");
-    match &err {
-        HawqError::HessianNonFinite { quantity, layer, iteration, value } => {
-            assert_eq!((quantity.as_str(), layer.as_str(), *iteration), ("Hessian-vector product", "layer0", 1));
-            assert!(!value.is_finite());
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(probes, 1);
-    let err = top_eigenvalues(&hvp, &data, &EigenConfig::default(), &mut |_| {}).unwrap_err();
-    assert!(
-        matches!(&err, HawqError::HessianNonFinite { quantity, layer, iteration: 0, .. }
-            if quantity == "Hessian-vector product" && layer == "layer0"),
-        "{err}"
-    );
+    assert_layer0_stops(&hvp, &data, "Hessian-vector product");
 }
 
 #[test]
