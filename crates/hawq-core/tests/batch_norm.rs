@@ -334,22 +334,10 @@ fn batch_norm_flags_are_validated() {
     assert_eq!(old, QuantConfig::uniform(&[4, 8, 3], 8));
 }
 
-fn blobs() -> (Dataset, Dataset) {
-    Dataset::synthetic_blobs(4000, 16, 5, 2.0, 11).unwrap().split(0.25, 5)
-}
-
 fn train_accuracy(config: QuantConfig) -> (f64, QuantMlp<B>) {
-    let (train_set, test_set) = blobs();
+    let (train_set, test_set) = common::blobs();
     let model = config.init::<Ad>(&Default::default(), 42).unwrap();
-    let tc = TrainConfig {
-        epochs: 12,
-        batch_size: 64,
-        learning_rate: 3e-3,
-        lr_step: 8,
-        lr_gamma: 0.3,
-        seed: 1,
-        ..Default::default()
-    };
+    let tc = common::blob_training();
     let model = train(model, &train_set, None, &tc, &mut |_| {}).unwrap().model.valid().freeze();
     (evaluate(&model, &test_set, 1000).unwrap().accuracy, model)
 }
@@ -399,13 +387,7 @@ fn integer_engine_equals_eval_model_with_batch_norm() {
         assert_ne!(int.layers[0].bias, raw.bias.values);
         let engine = int.forward_trace(&int.quantize_input(&test.features).unwrap()).unwrap();
         let burn = model.forward_integer(jets_tensor(&test)).unwrap();
-        let (mut total, mut equal) = (0usize, 0usize);
-        for (e, b) in engine.iter().zip(burn.activations) {
-            let b = host(b);
-            assert_eq!(e.len(), b.len());
-            total += e.len();
-            equal += e.iter().zip(&b).filter(|(x, y)| **x as f64 == **y).count();
-        }
+        let (equal, total) = common::equal_activations(&engine, burn.activations);
         println!("{mode:?} with batch norm: {equal} of {total} activations equal over {} jets", test.len());
         assert_eq!(equal, total);
         if mode == ScaleMode::PowerOfTwo {
@@ -460,7 +442,7 @@ fn compare_export(model: &qonnx_ir::Model, int: &IntegerMlp, test: &Dataset) -> 
 #[test]
 fn save_and_load_keep_batch_norm_state() {
     let device = Default::default();
-    let (train_set, _) = blobs();
+    let (train_set, _) = common::blobs();
     let config = QuantConfig::uniform(&[16, 12, 5], 6).with_batch_norm(&[true, true]);
     let model = config.init::<Ad>(&device, 1).unwrap();
     let tc = TrainConfig { epochs: 1, batch_size: 128, ..Default::default() };

@@ -49,14 +49,7 @@ fn check_mode(mode: ScaleMode) {
 
     let engine = int.forward_trace(&int.quantize_input(&test.features).unwrap()).unwrap();
     let burn = model64.forward_integer(tensor::<Cpu64>(&test, &device)).unwrap();
-    assert_eq!(engine.len(), burn.activations.len());
-    let (mut total, mut equal) = (0usize, 0usize);
-    for (e, b) in engine.iter().zip(burn.activations) {
-        let b = host(b);
-        assert_eq!(e.len(), b.len());
-        total += e.len();
-        equal += e.iter().zip(&b).filter(|(x, y)| **x as f64 == **y).count();
-    }
+    let (equal, total) = common::equal_activations(&engine, burn.activations);
     eprintln!("{mode:?}: {equal} of {total} activations equal over {} jets", test.len());
     assert_eq!(equal, total);
     let bits = int.max_accumulator_bits();

@@ -1,32 +1,19 @@
 //! QAT at 8 bits on a small synthetic task ends within 1 % accuracy of the float model.
 
+mod common;
+
 use burn::module::AutodiffModule;
 use hawq_core::backend::CpuTrain;
-use hawq_core::train::{TrainConfig, evaluate, train};
-use hawq_core::{Dataset, QuantConfig, ScaleMode};
+use hawq_core::train::{evaluate, train};
+use hawq_core::{QuantConfig, ScaleMode};
 
 const WIDTHS: [usize; 3] = [16, 32, 5];
 
-fn task() -> (Dataset, Dataset) {
-    // 16 features, 5 classes, overlapping blobs (the float model does not reach 100 %).
-    let data = Dataset::synthetic_blobs(4000, 16, 5, 2.0, 11).unwrap();
-    data.split(0.25, 5)
-}
-
 fn run(config: QuantConfig) -> f64 {
-    let (train_set, test_set) = task();
+    let (train_set, test_set) = common::blobs();
     let device = Default::default();
     let model = config.init::<CpuTrain>(&device, 42).unwrap();
-    let tc = TrainConfig {
-        epochs: 12,
-        batch_size: 64,
-        learning_rate: 3e-3,
-        lr_step: 8,
-        lr_gamma: 0.3,
-        seed: 1,
-        ..Default::default()
-    };
-    let out = train(model, &train_set, None, &tc, &mut |_| {}).unwrap();
+    let out = train(model, &train_set, None, &common::blob_training(), &mut |_| {}).unwrap();
     // Eval mode (no autodiff): for the quantized model this is the integer-faithful forward.
     evaluate(&out.model.valid().freeze(), &test_set, 1000).unwrap().accuracy
 }

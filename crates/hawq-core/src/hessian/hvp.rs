@@ -506,7 +506,7 @@ impl<B: Backend> Hvp<B> {
     /// (sample-weighted) loss, the gradient of those blocks when `want_gradient` (taken from the
     /// first backward pass) and one product block per selected layer. `iteration` names errors.
     /// Layers without a folded batch norm take the probed first pass
-    /// (`first_order_probed`), a selection with one the general one.
+    /// (see `first_order`), a selection with one the general one.
     pub(crate) fn hvp_selected(
         &self,
         data: &HessianData<B>,
@@ -542,10 +542,7 @@ impl<B: Backend> Hvp<B> {
             let (x, labels) = &data.batches[b];
             let w = labels.len() as f64 / total as f64;
             let x = Tensor::<Outer<B>, 2>::from_inner(Tensor::from_inner(x.clone()));
-            let first = match probed {
-                true => self.first_order_probed(&outer, x, labels, layers, &v)?,
-                false => self.first_order_blocks(&outer, x, labels, layers, &v)?,
-            };
+            let first = self.first_order(&outer, x, labels, layers, &v, probed)?;
             check_value(first.loss, "loss", "the whole model", iteration)?;
             loss_sum += w * first.loss;
             let Some(s) = first.s.clone() else { break };
@@ -594,66 +591,37 @@ impl<B: Backend> Hvp<B> {
 }
 
 impl<B: Backend> Hvp<B> {
-    /// The first backward pass of a product on one batch, general form: the outer gradients
-    /// `g_l` of the selected blocks (tensors of the inner level, still tracked) and
-    /// `s = Σ_l sum(g_l ⊙ v_l)`, whose inner gradient is `H v`.
-    fn first_order_blocks(
+    /// The first backward pass of a product on one batch: the loss, and `s = Σ_l sum(g_l ⊙ v_l)`
+    /// on the inner level, whose inner gradient is `H v`.
+    ///
+    /// `probed`: each selected layer's pre-activation `y_l = h_l W_l + b_l` gets `+ z_l` with
+    /// `z_l = 0` tracked at the outer level, and `outer` tracks nothing else, so the outer
+    /// backward computes only the errors `δ_l = ∂L/∂z_l` (no weight gradient). The weight
+    /// gradient is `g_l = h_lᵀ δ_l` (the bias gradient `Σ_rows δ_l`), so
+    /// `s = Σ_l sum(δ_l ⊙ (h_l v_l)) (+ Σ_rows δ_l · v_l^b)`: the same `s` for about `8F − 5F₁`
+    /// of matrix products instead of `9F − 5F₁` (`F` one forward pass, `F₁` its first layer).
+    /// Straight-through quantizers keep `∂y_l/∂W_l = h_l`, so this holds in quantized mode too;
+    /// a folded batch norm does not. Otherwise (general form) `outer` tracks the selected
+    /// blocks and their gradients `g_l` (tensors of the inner level, still tracked) are read.
+    fn first_order(
         &self,
         outer: &QuantMlp<Outer<B>>,
         x: Tensor<Outer<B>, 2>,
         labels: &[usize],
         layers: &[usize],
         v: &[LayerBlock<Autodiff<B>>],
+        probed: bool,
     ) -> Result<FirstOrder<B>> {
-        let loss = self.loss.compute(outer.forward_fake_quant(x, false), labels);
-        let value = scalar(loss.clone().inner().inner());
-        let grads = loss.backward();
-        let mut gs = Vec::with_capacity(layers.len());
-        let mut s: Option<Tensor<Autodiff<B>, 1>> = None;
-        for (k, &l) in layers.iter().enumerate() {
-            let layer = &outer.layers[l];
-            let weight = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
-            let mut term = (weight.clone() * v[k].weight.clone()).sum();
-            let bias = match &v[k].bias {
-                Some(vb) => {
-                    let gb = layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?;
-                    term = term + (gb.clone() * vb.clone()).sum();
-                    Some(gb)
-                }
-                None => None,
-            };
-            gs.push(LayerBlock { weight, bias });
-            s = Some(s.map_or(term.clone(), |s| s + term));
-        }
-        Ok(FirstOrder { loss: value, s, kind: FirstOrderKind::Blocks(gs) })
-    }
-
-    /// The first backward pass of a product on one batch through zero probes: each selected
-    /// layer's pre-activation `y_l = h_l W_l + b_l` gets `+ z_l` with `z_l = 0` tracked at
-    /// the outer level and nothing else, so the outer backward computes only the errors
-    /// `δ_l = ∂L/∂z_l` (no weight gradient). The weight gradient is `g_l = h_lᵀ δ_l` (the
-    /// bias gradient `Σ_rows δ_l`), so `s = Σ_l sum(g_l ⊙ v_l) = Σ_l sum(δ_l ⊙ (h_l v_l))
-    /// (+ Σ_rows δ_l · v_l^b)`: the same `s`, whose inner gradient is `H v`, for about
-    /// `8F − 5F₁` of matrix products instead of `9F − 5F₁` (`F` one forward pass, `F₁` its
-    /// first layer). Straight-through quantizers keep `∂y_l/∂W_l = h_l`, so this holds in
-    /// quantized mode too; a folded batch norm does not (the general form handles it).
-    fn first_order_probed(
-        &self,
-        outer: &QuantMlp<Outer<B>>,
-        x: Tensor<Outer<B>, 2>,
-        labels: &[usize],
-        layers: &[usize],
-        v: &[LayerBlock<Autodiff<B>>],
-    ) -> Result<FirstOrder<B>> {
-        let n = labels.len();
-        let device = self.device();
+        let (n, device) = (labels.len(), self.device());
         let mut probes: Vec<Option<Tensor<Outer<B>, 2>>> = vec![None; self.num_layers()];
-        for &l in layers {
-            // `vec![0.0; _]` is a zeroed allocation: far cheaper than `Tensor::zeros`, which
-            // fills element by element.
-            let d = self.weight_shape(l)[1];
-            let z = Tensor::<Autodiff<B>, 2>::from_inner(from_host::<B, 2>(vec![0.0; n * d], [n, d], &device));
-            probes[l] = Some(Tensor::from_inner(z).require_grad());
+        if probed {
+            for &l in layers {
+                // `vec![0.0; _]` is a zeroed allocation: far cheaper than `Tensor::zeros`,
+                // which fills element by element.
+                let d = self.weight_shape(l)[1];
+                let z = Tensor::<Autodiff<B>, 2>::from_inner(from_host::<B, 2>(vec![0.0; n * d], [n, d], &device));
+                probes[l] = Some(Tensor::from_inner(z).require_grad());
+            }
         }
         let mut inputs: Vec<Option<Tensor<Outer<B>, 2>>> = vec![None; self.num_layers()];
         let logits = outer.forward_hooked(x, false, &mut |l, input, y| match &probes[l] {
@@ -666,20 +634,42 @@ impl<B: Backend> Hvp<B> {
         let loss = self.loss.compute(logits, labels);
         let value = scalar(loss.clone().inner().inner());
         let grads = loss.backward();
-        let mut pairs = Vec::with_capacity(layers.len());
         let mut s: Option<Tensor<Autodiff<B>, 1>> = None;
-        for (k, &l) in layers.iter().enumerate() {
-            let (Some(z), Some(h)) = (&probes[l], &inputs[l]) else { return Err(no_grad(l)) };
-            let delta = z.grad(&grads).ok_or_else(|| no_grad(l))?;
-            let h = h.clone().inner();
-            let mut term = (delta.clone() * h.clone().matmul(v[k].weight.clone())).sum();
-            if let Some(vb) = &v[k].bias {
-                term = term + (delta.clone().sum_dim(0) * vb.clone().unsqueeze_dim(0)).sum();
+        let mut add = |term: Tensor<Autodiff<B>, 1>| s = Some(s.take().map_or(term.clone(), |s| s + term));
+        let kind = if probed {
+            let mut pairs = Vec::with_capacity(layers.len());
+            for (k, &l) in layers.iter().enumerate() {
+                let (Some(z), Some(h)) = (&probes[l], &inputs[l]) else { return Err(no_grad(l)) };
+                let delta = z.grad(&grads).ok_or_else(|| no_grad(l))?;
+                let h = h.clone().inner();
+                let mut term = (delta.clone() * h.clone().matmul(v[k].weight.clone())).sum();
+                if let Some(vb) = &v[k].bias {
+                    term = term + (delta.clone().sum_dim(0) * vb.clone().unsqueeze_dim(0)).sum();
+                }
+                add(term);
+                pairs.push(ProbePair { input: h, error: delta });
             }
-            pairs.push(ProbePair { input: h, error: delta });
-            s = Some(s.map_or(term.clone(), |s| s + term));
-        }
-        Ok(FirstOrder { loss: value, s, kind: FirstOrderKind::Probes { pairs, bias: self.include_bias } })
+            FirstOrderKind::Probes { pairs, bias: self.include_bias }
+        } else {
+            let mut gs = Vec::with_capacity(layers.len());
+            for (k, &l) in layers.iter().enumerate() {
+                let layer = &outer.layers[l];
+                let weight = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                let mut term = (weight.clone() * v[k].weight.clone()).sum();
+                let bias = match &v[k].bias {
+                    Some(vb) => {
+                        let gb = layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?;
+                        term = term + (gb.clone() * vb.clone()).sum();
+                        Some(gb)
+                    }
+                    None => None,
+                };
+                add(term);
+                gs.push(LayerBlock { weight, bias });
+            }
+            FirstOrderKind::Blocks(gs)
+        };
+        Ok(FirstOrder { loss: value, s, kind })
     }
 }
 
