@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
-# Every test of the workspace, on a fresh machine: installs the Python reference tools
-# (qonnx, onnx, onnxruntime, hls4ml) into .venv-ref, then runs `cargo test` for all crates.
-# The interop tests find the reference tools through QONNX_REF_PYTHON; in CI (CI=true) a
-# missing tool fails the run instead of skipping.
+# Every test of the workspace, on a fresh machine: installs what the tests need (Debian's tcl,
+# the Python reference tools qonnx/onnx/onnxruntime/hls4ml in .venv-ref, the jet simulator's
+# Pythia8 + FastJet in .venv-sim), then runs `cargo test` for all crates and prints each step's
+# time. A test whose tool is missing skips with a visible line outside CI and fails in CI
+# (CI=true); the skipped tests are listed at the end.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-bash scripts/setup-python.sh
+step() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  echo "== $name"
+  "$@"
+  echo "== $name: $((SECONDS - t0)) s"
+}
+step "system packages" bash scripts/setup-system.sh
+step "reference tools (.venv-ref)" bash scripts/setup-python.sh
+step "jet simulator (.venv-sim)" bash scripts/setup-simulator.sh
 export QONNX_REF_PYTHON="$root/.venv-ref/bin/python"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+export JETSIM_PYTHON="$root/.venv-sim/bin/python"
+export TEST_SKIP_LOG="${CARGO_TARGET_DIR:-$root/target}/test-skips.log"
+mkdir -p "$(dirname "$TEST_SKIP_LOG")"
+: > "$TEST_SKIP_LOG"
+step "cargo test (all targets)" cargo test --workspace --all-targets
+step "cargo test (doctests)" cargo test --workspace --doc
+skipped=$(wc -l < "$TEST_SKIP_LOG")
+echo "== skipped tests: $skipped"
+[ "$skipped" -eq 0 ] || cat "$TEST_SKIP_LOG"

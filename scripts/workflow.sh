@@ -12,18 +12,20 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-data="$root/../shared/testdata"
+models="$root/testdata/models"
 out="$root/target/workflow"
 mkdir -p "$out"
+# The built-in jets (the shipped simulated sample), unpacked for the CLI.
+gunzip -c "$root/jet-data/sample/X_test.npy.gz" > "$out/X_test.npy"
 cargo build --release -q -p qonnx-ir -p hawq-ilp -p hls-backend
 q="$root/target/release/qonnx"
-"$q" cleanup "$data/models/qkeras_jettagging.onnx" "$out/jet_clean.onnx"
+"$q" cleanup "$models/qkeras_jettagging.onnx" "$out/jet_clean.onnx"
 "$q" inspect "$out/jet_clean.onnx"
 "$q" cost "$out/jet_clean.onnx"
 "$q" convert --to qcdq "$out/jet_clean.onnx" "$out/jet_qcdq.onnx"
-n=$(python3 -c "import struct;h=open('$data/simulated-jets/X_test.npy','rb').read(256);print(h[h.index(b'(')+1:].split(b',')[0].decode())")
-"$q" exec "$out/jet_clean.onnx" --input "$data/simulated-jets/X_test.npy" --output "$out/y_qonnx.npy" --batch "$n" --exact
-"$q" exec "$out/jet_qcdq.onnx" --input "$data/simulated-jets/X_test.npy" --output "$out/y_qcdq.npy" --batch "$n"
+n=$(python3 -c "import struct;h=open('$out/X_test.npy','rb').read(256);print(h[h.index(b'(')+1:].split(b',')[0].decode())")
+"$q" exec "$out/jet_clean.onnx" --input "$out/X_test.npy" --output "$out/y_qonnx.npy" --batch "$n" --exact
+"$q" exec "$out/jet_qcdq.onnx" --input "$out/X_test.npy" --output "$out/y_qcdq.npy" --batch "$n"
 cmp "$out/y_qonnx.npy" "$out/y_qcdq.npy" && echo "QONNX and QCDQ forms agree bit for bit on $n simulated jets"
 "$root/target/release/qonnx2hls" "$out/jet_clean.onnx" "$out/hls_jet"
 ap=$(ls -d "$root"/.venv-ref/lib/python3*/site-packages/hls4ml/templates/vivado/ap_types 2>/dev/null | head -1 || true)

@@ -19,6 +19,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use test_support::Split;
 use benches::{fmt_rate, fmt_ratio, fmt_s, jets, median, reference_python, run_python, smoke};
 use burn::tensor::{Tensor, TensorData};
 use criterion::{Criterion, Throughput, black_box, criterion_main};
@@ -32,12 +33,9 @@ use ndarray_npy::{read_npy, write_npy};
 /// The jet MLP.
 const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];
 
-/// The data: the simulated jets, or seeded blobs when the files are missing.
-fn data(set: &str, n: usize) -> Dataset {
-    let d = jets(set).unwrap_or_else(|| {
-        println!("hawq_core: simulated jets not found; synthetic blobs instead");
-        Dataset::synthetic_blobs(n, 16, 5, 1.0, 7).expect("synthetic blobs")
-    });
+/// The first `n` jets of a split of the built-in sample.
+fn data(set: Split, n: usize) -> Dataset {
+    let d = jets(set);
     let idx: Vec<usize> = (0..n.min(d.len())).collect();
     d.subset(&idx)
 }
@@ -112,8 +110,8 @@ fn time(
 fn bench(c: &mut Criterion) {
     let smoke = smoke();
     let (n_train, n_test, ort_reps) = if smoke { (2048, 200, 2) } else { (usize::MAX, 10_000, 30) };
-    let train_set = data("train_val", n_train);
-    let test = data("test", n_test);
+    let train_set = data(Split::TrainVal, n_train);
+    let test = data(Split::Test, n_test);
 
     // 1. A training epoch.
     let cfg = TrainConfig { epochs: 1, batch_size: 1024, learning_rate: 1e-3, ..Default::default() };

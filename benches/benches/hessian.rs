@@ -27,13 +27,9 @@ use hawq_core::{Dataset, QuantConfig, QuantMlp};
 
 const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];
 
-/// The simulated training jets, standardised, tiled to `n` samples (synthetic blobs if the
-/// files are missing).
+/// The built-in training jets, standardised, tiled to `n` samples.
 fn jets(n: usize) -> Dataset {
-    let Some(base) = benches::jets("train_val") else {
-        eprintln!("simulated jets not found in {}: synthetic blobs instead", benches::jets_dir().display());
-        return Dataset::synthetic_blobs(n, 16, 5, 1.0, 1).expect("blobs");
-    };
+    let base = benches::jets(test_support::Split::TrainVal);
     let idx: Vec<usize> = (0..n).map(|i| i % base.len()).collect();
     base.subset(&idx)
 }

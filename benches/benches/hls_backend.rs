@@ -3,7 +3,7 @@
 //!   (target ≥ 50× faster);
 //! - emulator throughput on 10,000 inputs, vs hls4ml `predict` (target ≥ 100× faster).
 //!
-//! hls4ml runs through `crates/hls-backend/tests/py/hls4ml_predict.py` in the reference Python
+//! hls4ml runs through `hls-backend/tests/py/hls4ml_predict.py` in the reference Python
 //! environment (`bash scripts/setup-python.sh`); without it only our side is measured.
 
 use std::path::PathBuf;
@@ -18,24 +18,19 @@ use hls_backend::{Emulator, HlsConfig, lower::lower, writer::write_project};
 const N: usize = 10_000;
 
 fn inputs() -> Vec<f64> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-    (0..N * 16).map(|_| f64::from(rng.gen_range(-8192i32..8192)) / 1024.0).collect()
+    test_support::grid_inputs(N, 16, 1)
 }
 
 /// hls4ml's (convert + write + compile) seconds and predict seconds per sample.
 fn hls4ml(model: &PathBuf, x: &[f64]) -> Option<(f64, f64)> {
-    let Some(py) = benches::reference_python() else {
-        eprintln!("hls4ml not measured: no reference Python (bash scripts/setup-python.sh or QONNX_REF_PYTHON)");
-        return None;
-    };
+    let py = benches::reference_python()?;
     let dir = std::env::temp_dir().join(format!("hls-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
     let a = ndarray::Array2::from_shape_vec((N, 16), x.iter().map(|&v| v as f32).collect()).ok()?;
     ndarray_npy::write_npy(&xp, &a).ok()?;
     let out = Command::new(py)
-        .arg(benches::workspace_root().join("crates/hls-backend/tests/py/hls4ml_predict.py"))
+        .arg(benches::workspace_root().join("hls-backend/tests/py/hls4ml_predict.py"))
         .args([model, &xp, &yp, &dir.join("prj")])
         .output()
         .ok()?;
@@ -50,7 +45,7 @@ fn hls4ml(model: &PathBuf, x: &[f64]) -> Option<(f64, f64)> {
 }
 
 fn bench(c: &mut Criterion) {
-    let model_path = benches::workspace_root().join("../shared/testdata/models/qkeras_jettagging.onnx");
+    let model_path = test_support::testdata("models/qkeras_jettagging.onnx");
     let model = qonnx_ir::Model::load(&model_path).expect("model");
     let cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
     let x = if smoke() { inputs()[..16 * 100].to_vec() } else { inputs() };

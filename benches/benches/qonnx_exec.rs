@@ -39,7 +39,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 /// The model under test.
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/models/qkeras_jettagging.onnx");
+const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/models/qkeras_jettagging.onnx");
 /// Input features of the model.
 const FEATURES: usize = 16;
 /// The largest allowed absolute difference between `qonnx-ir`'s and onnxruntime's outputs.
@@ -57,7 +57,7 @@ struct Plan {
     qonnx_samples: usize,
 }
 
-/// Seeded inputs like the reference set in `shared/testdata/model-outputs`: on a 2^-10 grid
+/// Seeded inputs like the reference set in `testdata/model-outputs`: on a 2^-10 grid
 /// (unless `!on_grid`), half uniform in [-1, 1], half normal with σ = 1.5.
 fn inputs(batch: usize, on_grid: bool) -> Array2<f32> {
     let mut rng = StdRng::seed_from_u64(20_240_613);
@@ -171,7 +171,7 @@ fn bench(c: &mut Criterion) {
     } else {
         Plan { batch: 100, ort_reps: 2, ort_single: 10, qonnx_samples: 2 }
     };
-    let model = Model::load(MODEL).expect("loading qkeras_jettagging.onnx from ../shared/testdata");
+    let model = Model::load(MODEL).expect("loading testdata/models/qkeras_jettagging.onnx");
     let exec = Executor::new(&model).expect("preparing the model");
     let x = inputs(plan.batch, true);
     let x_off = inputs(plan.batch, false);

@@ -2,7 +2,7 @@
 
 Usage: qonnx_latency.py MODEL INPUT_NPY [--samples K] [--warmup W]
 
-Cleans the model up with `cleanup_model` (as the reference outputs in shared/testdata were made),
+Cleans the model up with `cleanup_model` (as the reference outputs in testdata/model-outputs were made),
 then runs `execute_onnx` on rows 0..K of INPUT_NPY one at a time (batch 1) and prints one JSON
 object to stdout: {"samples", "median_s", "min_s", "qonnx"}.
 """

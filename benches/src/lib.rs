@@ -2,13 +2,12 @@
 //! (onnxruntime, qonnx, hls4ml) in the same run and print the ratio. See `benches/benches/`.
 //!
 //! This library holds what the benches share: finding the reference Python environment, running
-//! its scripts, loading the simulated jets, and formatting the summary tables.
+//! its scripts, loading the built-in jets, and formatting the summary tables.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hawq_core::Dataset;
-use ndarray::Array2;
 
 /// `cargo test --benches` runs each bench without the `--bench` argument: then the benches do a
 /// quick smoke run instead of the full measurement.
@@ -21,14 +20,9 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The Python interpreter with the reference tools: `QONNX_REF_PYTHON`, else
-/// `<workspace>/.venv-ref/bin/python`; `None` when neither exists.
-pub fn reference_python() -> Option<PathBuf> {
-    let p = std::env::var_os("QONNX_REF_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv-ref/bin/python"));
-    p.exists().then_some(p)
-}
+/// The Python interpreter with the reference tools (`test-support`'s finder: skipped visibly
+/// outside CI, a failure in CI).
+pub use test_support::reference_python;
 
 /// Runs a Python script of `benches/py/` and parses the JSON object it prints last.
 pub fn run_python(python: &Path, script: &str, args: &[&str]) -> Result<serde_json::Value, String> {
@@ -42,32 +36,12 @@ pub fn run_python(python: &Path, script: &str, args: &[&str]) -> Result<serde_js
     serde_json::from_str(last).map_err(|e| format!("{script} printed no JSON ({e}):\n{stdout}"))
 }
 
-/// The directory of the simulated jets (`X_train_val.npy`, `y_train_val.npy`, `X_test.npy`,
-/// `y_test.npy`).
-pub fn jets_dir() -> PathBuf {
-    workspace_root().join("../shared/testdata/simulated-jets")
-}
-
-/// The simulated jets of `set` (`"train_val"` or `"test"`), each feature standardised with the
-/// mean and deviation of the training set; `None` when the files cannot be read.
-pub fn jets(set: &str) -> Option<Dataset> {
-    let dir = jets_dir();
-    let read = |name: &str| -> Option<Array2<f32>> { ndarray_npy::read_npy(dir.join(name)).ok() };
-    let train = read("X_train_val.npy")?;
-    let x = read(&format!("X_{set}.npy"))?;
-    let y = read(&format!("y_{set}.npy"))?;
-    let d = x.ncols();
-    let mut f: Vec<f32> = x.as_standard_layout().iter().copied().collect();
-    for (k, col) in train.columns().into_iter().enumerate() {
-        let n = col.len() as f64;
-        let mean = col.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-        let sd = (col.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n).sqrt().max(1e-6);
-        for v in f.iter_mut().skip(k).step_by(d) {
-            *v = ((f64::from(*v) - mean) / sd) as f32;
-        }
-    }
-    let t: Vec<f32> = y.as_standard_layout().iter().copied().collect();
-    Dataset::from_one_hot(&format!("simulated jets ({set})"), f, &t, d, y.ncols()).ok()
+/// A split of the built-in jets, each feature standardised with the mean and deviation of the
+/// training split.
+pub fn jets(split: test_support::Split) -> Dataset {
+    let j = test_support::jets(split);
+    Dataset::from_one_hot(&format!("simulated jets ({split:?})"), j.features, &j.one_hot, j.n_features, j.n_classes)
+        .expect("the built-in jets form a data set")
 }
 
 /// The median of `v` (which it sorts); NaN when empty.

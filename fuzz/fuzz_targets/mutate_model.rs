@@ -1,5 +1,5 @@
 //! Fuzz target: structured mutations of the real test models. The first byte picks one of the
-//! models in `../shared/testdata/models/` (read at run time, never copied into the project); the
+//! models vendored in `testdata/models/` (read at run time); the
 //! following bytes are a list of mutations (change an attribute, an op type, a domain, an opset,
 //! a node input, an initializer's value or shape, a declared input shape; remove, duplicate or
 //! rewire nodes). The mutated model is then run through [`common::exercise`] like `load_execute`,
@@ -82,11 +82,11 @@ const ATTR_NAMES: [&str; 20] = [
     "allowzero",
 ];
 
-/// The decoded test models (empty when `shared/testdata` is absent).
+/// The decoded test models of `testdata/models/`.
 fn models() -> &'static [Model] {
     static MODELS_CELL: OnceLock<Vec<Model>> = OnceLock::new();
     MODELS_CELL.get_or_init(|| {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/models/");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/models/");
         MODELS.iter().filter_map(|f| Model::load(format!("{dir}{f}")).ok()).collect()
     })
 }

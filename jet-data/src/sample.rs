@@ -1,0 +1,141 @@
+//! A jet sample in the hls4ml tutorial `.npy` layout: `X_train_val`, `y_train_val`, `X_test`,
+//! `y_test`, each `.npy` or gzip-compressed `.npy.gz`.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+use ndarray_npy::ReadNpyExt;
+
+use crate::{Error, Result};
+
+/// The 16 high-level features, in the column order of OpenML 42468 and of the hls4ml tutorial
+/// files: all but the multiplicity are computed on the soft-drop (mMDT) groomed jet.
+pub const FEATURES: [&str; 16] = [
+    "j_zlogz",
+    "j_c1_b0_mmdt",
+    "j_c1_b1_mmdt",
+    "j_c1_b2_mmdt",
+    "j_c2_b1_mmdt",
+    "j_c2_b2_mmdt",
+    "j_d2_b1_mmdt",
+    "j_d2_b2_mmdt",
+    "j_d2_a1_b1_mmdt",
+    "j_d2_a1_b2_mmdt",
+    "j_m2_b1_mmdt",
+    "j_m2_b2_mmdt",
+    "j_n2_b1_mmdt",
+    "j_n2_b2_mmdt",
+    "j_mass_mmdt",
+    "j_multiplicity",
+];
+
+/// The classes in the one-hot column order of the hls4ml tutorial files: gluon, light quark,
+/// top, W, Z.
+pub const CLASSES: [&str; 5] = ["g", "q", "t", "w", "z"];
+
+/// A training/validation split and a test split of jets: features `[n, 16]` and one-hot labels
+/// `[n, 5]` in [`CLASSES`] order.
+#[derive(Debug, Clone)]
+pub struct JetSample {
+    /// Training and validation features.
+    pub x_train: Array2<f32>,
+    /// Training and validation labels, one-hot.
+    pub y_train: Array2<f32>,
+    /// Test features.
+    pub x_test: Array2<f32>,
+    /// Test labels, one-hot.
+    pub y_test: Array2<f32>,
+    /// The folder the sample was read from.
+    pub source: PathBuf,
+}
+
+impl JetSample {
+    /// The folder of the shipped sample (simulated with the project's own simulator; see its
+    /// `COMMAND.md` and `meta.json`).
+    pub fn builtin_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample")
+    }
+
+    /// Reads the shipped sample.
+    pub fn builtin() -> Result<Self> {
+        Self::load(Self::builtin_dir())
+    }
+
+    /// Reads a sample folder in the hls4ml `.npy` layout (each file plain or `.gz`) and checks it:
+    /// 16 finite feature columns, one-hot labels with 5 columns, matching row counts.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let (x_train, px) = read_matrix(dir, "X_train_val")?;
+        let (y_train, py) = read_matrix(dir, "y_train_val")?;
+        let (x_test, pxt) = read_matrix(dir, "X_test")?;
+        let (y_test, pyt) = read_matrix(dir, "y_test")?;
+        check_pair(&x_train, &px, &y_train, &py)?;
+        check_pair(&x_test, &pxt, &y_test, &pyt)?;
+        Ok(Self { x_train, y_train, x_test, y_test, source: dir.to_path_buf() })
+    }
+
+    /// The class index of each training jet.
+    pub fn labels_train(&self) -> Vec<usize> {
+        argmax_rows(&self.y_train)
+    }
+
+    /// The class index of each test jet.
+    pub fn labels_test(&self) -> Vec<usize> {
+        argmax_rows(&self.y_test)
+    }
+}
+
+/// Reads `<dir>/<stem>.npy`, else `<dir>/<stem>.npy.gz`, as a float32 matrix.
+fn read_matrix(dir: &Path, stem: &str) -> Result<(Array2<f32>, PathBuf)> {
+    let plain = dir.join(format!("{stem}.npy"));
+    let gz = dir.join(format!("{stem}.npy.gz"));
+    let (path, reader): (PathBuf, Box<dyn Read>) = match File::open(&plain) {
+        Ok(f) => (plain, Box::new(BufReader::new(f))),
+        Err(_) => {
+            let f = File::open(&gz).map_err(|source| Error::Io { path: plain.clone(), source })?;
+            (gz, Box::new(flate2::read::GzDecoder::new(BufReader::new(f))))
+        }
+    };
+    let m = Array2::<f32>::read_npy(reader).map_err(|e| Error::Npy { path: path.clone(), message: e.to_string() })?;
+    Ok((m, path))
+}
+
+/// Checks features and labels of one split.
+fn check_pair(x: &Array2<f32>, px: &Path, y: &Array2<f32>, py: &Path) -> Result<()> {
+    let invalid = |path: &Path, message: String| Error::Invalid { path: path.to_path_buf(), message };
+    if x.ncols() != FEATURES.len() {
+        return Err(invalid(px, format!("{} feature columns, expected {}", x.ncols(), FEATURES.len())));
+    }
+    if y.ncols() != CLASSES.len() {
+        return Err(invalid(py, format!("{} label columns, expected {}", y.ncols(), CLASSES.len())));
+    }
+    if x.nrows() != y.nrows() {
+        return Err(invalid(py, format!("{} label rows for {} feature rows in {}", y.nrows(), x.nrows(), px.display())));
+    }
+    if x.nrows() == 0 {
+        return Err(invalid(px, "no jets".into()));
+    }
+    for (r, row) in x.rows().into_iter().enumerate() {
+        if let Some(k) = row.iter().position(|v| !v.is_finite()) {
+            return Err(invalid(px, format!("row {r}: feature {} is {}", FEATURES[k], row[k])));
+        }
+    }
+    for (r, row) in y.rows().into_iter().enumerate() {
+        let ones = row.iter().filter(|&&v| v == 1.0).count();
+        let zeros = row.iter().filter(|&&v| v == 0.0).count();
+        if ones != 1 || zeros != CLASSES.len() - 1 {
+            return Err(invalid(py, format!("row {r}: not a one-hot label ({row})")));
+        }
+    }
+    Ok(())
+}
+
+/// The column of the largest value in each row (the first on ties).
+fn argmax_rows(y: &Array2<f32>) -> Vec<usize> {
+    y.rows()
+        .into_iter()
+        .map(|r| r.iter().enumerate().fold(0, |best, (k, &v)| if v > r[best] { k } else { best }))
+        .collect()
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the tests need beyond the Rust toolchain, python3 and g++: tclsh (the HLS
+# project's build_prj.tcl is checked with a stub of the Vivado commands). Installs only what is
+# missing, with apt-get as root; without root it says what to install and goes on (the tests
+# that need it then skip visibly outside CI and fail in CI).
+set -euo pipefail
+missing=()
+command -v tclsh >/dev/null || missing+=(tcl)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "setup-system: please install: ${missing[*]} (apt-get install ${missing[*]})" >&2
+fi
