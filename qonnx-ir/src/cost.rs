@@ -4,7 +4,14 @@
 //! BOPs follow the reference jet-tagging study: for a layer with `n` inputs and `m` outputs,
 //! `BOPs ≈ m·n·((1 − f_p)·b_a·b_w + b_a + b_w + log2 n)`, where `f_p` is the fraction of weights
 //! that are zero after quantization and `b_w`, `b_a` are the weight and input-activation bit
-//! widths read from the `Quant` nodes (32 where a tensor is not quantized).
+//! widths read from the `Quant` nodes (32 where a tensor is not quantized). This is the
+//! definition the ILP budgets use.
+//!
+//! Python qonnx's `inference_cost` counts differently, and the report gives its figures too,
+//! named as such ([`QonnxFigures`]): BOPs `= Σ MACs · b_in · b_w` with no accumulator or
+//! addition terms, MACs over the non-zero weights (with `discount_sparsity`, its default) and
+//! over the batch the model declares, weight memory over the non-zero weights, and bit widths
+//! from qonnx's datatype inference (a tensor that no quantizer produces is FLOAT32: 32 bits).
 
 use serde::Serialize;
 
@@ -37,6 +44,55 @@ pub struct LayerCost {
     pub weight_storage_bits: u64,
     /// Bit operations per sample.
     pub bops: f64,
+    /// Non-zero weights (after quantization).
+    pub nonzero_weights: u64,
+    /// The batch the model declares for this layer's output (1 where it is symbolic or unknown).
+    pub batch: u64,
+    /// The input's bit width under Python qonnx's datatype inference.
+    pub qonnx_input_bits: u32,
+    /// The weight's bit width under Python qonnx's datatype inference.
+    pub qonnx_weight_bits: u32,
+}
+
+/// The totals of Python qonnx's `inference_cost` (`qonnx.util.inference_cost`) for the dense
+/// layers: what a qonnx user compares against.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QonnxFigures {
+    /// Whether MACs and weight memory count only the non-zero weights (qonnx's default).
+    pub discount_sparsity: bool,
+    /// `total_macs`: Σ MACs over the declared batch.
+    pub total_macs: f64,
+    /// `total_bops`: Σ MACs · input bits · weight bits.
+    pub total_bops: f64,
+    /// `total_mem_w_elems`: Σ weights.
+    pub total_mem_w_elems: f64,
+    /// `total_mem_w_bits`: Σ weights · weight bits.
+    pub total_mem_w_bits: f64,
+}
+
+impl QonnxFigures {
+    /// The figures of `layers`, with or without discounting zero weights; computed in the same
+    /// float64 steps as qonnx (MACs times the density, then bit widths).
+    pub fn of(layers: &[LayerCost], discount_sparsity: bool) -> QonnxFigures {
+        let mut f = QonnxFigures {
+            discount_sparsity,
+            total_macs: 0.0,
+            total_bops: 0.0,
+            total_mem_w_elems: 0.0,
+            total_mem_w_bits: 0.0,
+        };
+        for l in layers {
+            let total = l.macs as f64;
+            let density = if discount_sparsity && l.macs > 0 { l.nonzero_weights as f64 / total } else { 1.0 };
+            let macs = (l.batch * l.macs) as f64 * density;
+            let mem = total * density;
+            f.total_macs += macs;
+            f.total_bops += macs * f64::from(l.qonnx_input_bits) * f64::from(l.qonnx_weight_bits);
+            f.total_mem_w_elems += mem;
+            f.total_mem_w_bits += mem * f64::from(l.qonnx_weight_bits);
+        }
+        f
+    }
 }
 
 /// Costs of all dense layers and their totals.
@@ -50,6 +106,10 @@ pub struct CostReport {
     pub total_weight_bits: u64,
     /// Σ BOPs.
     pub total_bops: f64,
+    /// Python qonnx's `inference_cost` figures with `discount_sparsity` (its default).
+    pub qonnx: QonnxFigures,
+    /// Python qonnx's `inference_cost` figures without `discount_sparsity`.
+    pub qonnx_dense: QonnxFigures,
 }
 
 /// BOPs of a dense layer with `n` inputs, `m` outputs, bit widths `b_w`, `b_a` and zero-weight
@@ -67,6 +127,9 @@ pub fn analyze(model: &Model) -> Result<CostReport> {
         onnx_opset: model.opset_version("").unwrap_or(0),
         qonnx_opset: model.qonnx_opset_version(),
     };
+    // Output shapes give the declared batch; a model whose shapes cannot be inferred counts 1.
+    let mut shaped = model.clone();
+    let shapes_known = crate::transform::infer_shapes(&mut shaped).is_ok();
     let mut layers = Vec::new();
     for i in g.topological_order()? {
         let n = &g.nodes[i];
@@ -84,6 +147,7 @@ pub fn analyze(model: &Model) -> Result<CostReport> {
         let weight_bits = quant_bits(g, &n.inputs[1]).unwrap_or(FLOAT_BITS);
         let act_bits = quant_bits(g, &n.inputs[0]).unwrap_or(FLOAT_BITS);
         let macs = (fan_in * outs) as u64;
+        let batch = if shapes_known { declared_batch(&shaped.graph, &n.outputs[0], outs) } else { 1 };
         layers.push(LayerCost {
             node: n.label(),
             inputs: fan_in,
@@ -94,14 +158,84 @@ pub fn analyze(model: &Model) -> Result<CostReport> {
             macs,
             weight_storage_bits: macs * u64::from(weight_bits),
             bops: dense_bops(outs, fan_in, weight_bits, act_bits, zero_fraction),
+            nonzero_weights: (w.len() - zeros) as u64,
+            batch,
+            qonnx_input_bits: qonnx_bits(g, &n.inputs[0]),
+            qonnx_weight_bits: qonnx_bits(g, &n.inputs[1]),
         });
     }
     Ok(CostReport {
         total_macs: layers.iter().map(|l| l.macs).sum(),
         total_weight_bits: layers.iter().map(|l| l.weight_storage_bits).sum(),
         total_bops: layers.iter().map(|l| l.bops).sum(),
+        qonnx: QonnxFigures::of(&layers, true),
+        qonnx_dense: QonnxFigures::of(&layers, false),
         layers,
     })
+}
+
+/// The product of the output's known dimensions divided by the layer's `outputs`: the batch the
+/// model declares (1 where a dimension is symbolic or unknown).
+fn declared_batch(g: &Graph, output: &str, outputs: usize) -> u64 {
+    let Some(shape) = g.value_info_of(output).and_then(|v| v.shape()) else { return 1 };
+    let mut elems: u64 = 1;
+    for d in shape {
+        match d {
+            crate::model::Dim::Value(v) if v > 0 => elems = elems.saturating_mul(v as u64),
+            _ => {}
+        }
+    }
+    (elems / outputs.max(1) as u64).max(1)
+}
+
+/// Ops whose output keeps the datatype of their first input under qonnx's datatype inference.
+const QONNX_DT_IDENTITY: [&str; 20] = [
+    "Reshape",
+    "Transpose",
+    "Flatten",
+    "Slice",
+    "Gather",
+    "GatherElements",
+    "GatherND",
+    "Identity",
+    "Expand",
+    "MaxPool",
+    "GlobalMaxPool",
+    "Scatter",
+    "ScatterElements",
+    "ScatterND",
+    "Squeeze",
+    "Unsqueeze",
+    "Tile",
+    "Pad",
+    "Concat",
+    "Clip",
+];
+
+/// The bit width Python qonnx's datatype inference gives `tensor`: a QONNX quantizer's width, a
+/// `QuantizeLinear`/`DequantizeLinear`'s integer width (8: this IR reads 8-bit QCDQ), through
+/// qonnx's type-preserving ops; an annotated graph input's datatype; otherwise 32 (FLOAT32, or
+/// the 32-bit integer result of a MAC-like op).
+pub fn qonnx_bits(g: &Graph, tensor: &str) -> u32 {
+    let mut t = tensor.to_string();
+    for _ in 0..64 {
+        let Some(p) = g.producer(&t) else {
+            return g.tensor_datatype(&t).map_or(FLOAT_BITS, |d| d.bitwidth());
+        };
+        let n = &g.nodes[p];
+        if n.is_qonnx() {
+            return quant_bits(g, &t).unwrap_or(FLOAT_BITS);
+        }
+        if n.domain().is_empty() && matches!(n.op_type.as_str(), "QuantizeLinear" | "DequantizeLinear") {
+            return 8;
+        }
+        if !(n.domain().is_empty() && QONNX_DT_IDENTITY.contains(&n.op_type.as_str())) {
+            return FLOAT_BITS;
+        }
+        let Some(first) = n.inputs.first() else { return FLOAT_BITS };
+        t = first.clone();
+    }
+    FLOAT_BITS
 }
 
 /// Ops that pass values through unchanged, so a quantizer before them still bounds the tensor.

@@ -180,3 +180,40 @@ fn bops_match_the_formula_evaluated_by_python_qonnx() {
     assert_eq!(ours.total_macs, 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5);
     assert_eq!(ours.total_weight_bits, ours.total_macs * 6);
 }
+
+#[test]
+fn qonnx_figures_equal_python_qonnx_inference_cost_on_every_test_model() {
+    let Some(py) = common::reference_python() else { return };
+    let dir = common::tmpdir("inference-cost");
+    // The vendored models as they are, and the QKeras tagger in QCDQ form.
+    let mut models: Vec<(String, Model)> =
+        common::MODELS.iter().map(|m| (m.to_string(), Model::load(common::testdata(format!("models/{m}.onnx"))).unwrap())).collect();
+    let mut qcdq = Model::load(common::testdata("models/qkeras_jettagging.onnx")).unwrap();
+    transform::cleanup(&mut qcdq).unwrap();
+    transform::qonnx_to_qcdq(&mut qcdq).unwrap();
+    models.push(("qkeras_jettagging_qcdq".into(), qcdq));
+    for (name, m) in &models {
+        let path = dir.join(format!("{name}.onnx"));
+        m.save(&path).unwrap();
+        let theirs: serde_json::Value =
+            serde_json::from_str(&common::py(&py, &["inference_cost", path.to_str().unwrap()])).unwrap();
+        let ours = qonnx_ir::cost::analyze(m).unwrap();
+        for f in [&ours.qonnx, &ours.qonnx_dense] {
+            let t = &theirs[if f.discount_sparsity { "True" } else { "False" }];
+            for (key, v) in [
+                ("total_bops", f.total_bops),
+                ("total_macs", f.total_macs),
+                ("total_mem_w_bits", f.total_mem_w_bits),
+                ("total_mem_w_elems", f.total_mem_w_elems),
+            ] {
+                let want = t[key].as_f64().unwrap();
+                // Both sides are float64 sums of the same terms in another order.
+                assert!((v - want).abs() <= 1e-9 * want.abs().max(1.0), "{name} {key} (discount {}): {v} vs {want}", f.discount_sparsity);
+            }
+        }
+    }
+    // The figures the issue quotes for the QKeras tagger, next to this project's definition.
+    let r = qonnx_ir::cost::analyze(&models[0].1).unwrap();
+    assert_eq!((r.qonnx.total_bops, r.qonnx.total_macs, r.qonnx.total_mem_w_bits), (228_768.0, 2_706.0, 16_236.0));
+    assert_eq!((r.total_bops.round(), r.total_macs, r.total_weight_bits), (328_768.0, 4_256, 25_536));
+}

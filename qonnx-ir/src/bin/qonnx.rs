@@ -171,6 +171,18 @@ fn run(cli: Cli) -> Result<()> {
                 "{:<16} {:>35} {:>9} {:>10} {:>12.0}",
                 "total", "", r.total_macs, r.total_weight_bits, r.total_bops
             );
+            println!("BOPs = m·n·((1 − f_p)·b_a·b_w + b_a + b_w + log2 n) per sample (the ILP's budgets use this).");
+            for f in [&r.qonnx, &r.qonnx_dense] {
+                println!(
+                    "Python qonnx inference_cost (discount_sparsity={}): total_bops {:.0}, total_macs {:.0}, \
+                     total_mem_w_bits {:.0}, total_mem_w_elems {:.0}",
+                    if f.discount_sparsity { "True" } else { "False" },
+                    f.total_bops,
+                    f.total_macs,
+                    f.total_mem_w_bits,
+                    f.total_mem_w_elems
+                );
+            }
             Ok(())
         }
     }

@@ -85,6 +85,17 @@ def main():
             bops = n_out * n_in * ((1 - fp) * ba * bw + ba + bw + np.log2(n_in))
             layers.append({"node": n.name, "bops": float(bops), "zero_fraction": fp, "b_w": bw, "b_a": ba})
         print(json.dumps(layers))
+    elif cmd == "inference_cost":
+        import json
+
+        from qonnx.util.inference_cost import inference_cost
+
+        out = {}
+        for discount in (True, False):
+            t = inference_cost(model, discount_sparsity=discount)["total_cost"]
+            keys = ("total_bops", "total_macs", "total_mem_w_bits", "total_mem_w_elems")
+            out[str(discount)] = {k: float(t[k]) for k in keys}
+        print(json.dumps(out))
     else:
         raise SystemExit(f"unknown command {cmd}")
 
