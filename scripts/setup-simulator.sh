@@ -6,5 +6,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bash "$root/scripts/make-venv.sh" "$root/.venv-sim" \
-  "pythia8mc==8.317.0 fastjet==3.5.2.0 numpy==2.4.6 matplotlib==3.11.2" --only-binary=:all:
+  "pythia8mc==8.317.0 fastjet==3.5.2.0 awkward==2.14.0 awkward_cpp==57 vector==1.9.0 numpy==2.4.6 matplotlib==3.11.2" --only-binary=:all:
 "$root/.venv-sim/bin/python" -c "import pythia8mc, fastjet, numpy, matplotlib"

@@ -19,7 +19,6 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use test_support::Split;
 use benches::{fmt_rate, fmt_ratio, fmt_s, jets, median, reference_python, run_python, smoke};
 use burn::tensor::{Tensor, TensorData};
 use criterion::{Criterion, Throughput, black_box, criterion_main};
@@ -29,6 +28,7 @@ use hawq_core::train::{TrainConfig, train};
 use hawq_core::{Dataset, IntegerMlp, QuantConfig, ScaleMode};
 use ndarray::Array2;
 use ndarray_npy::{read_npy, write_npy};
+use test_support::Split;
 
 /// The jet MLP.
 const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];

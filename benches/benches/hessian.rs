@@ -137,7 +137,8 @@ fn bench(c: &mut Criterion) {
         assert_eq!(eig.len(), WIDTHS.len() - 1);
         let table =
             sensitivity_table(weights.model(), &traces, &SensitivityOptions::grid(&[2, 4, 8], &[8])).expect("table");
-        let problem = hawq_ilp::Problem::from_json(&table.to_ilp_json_string()).expect("hawq-ilp reads the table");
+        let problem = hawq_ilp::Problem::from_json(&table.to_ilp_json_string().expect("table JSON"))
+            .expect("hawq-ilp reads the table");
         problem.validate().expect("valid problem");
         assert_eq!(problem.layers.len(), WIDTHS.len() - 1);
         assert_eq!(problem.layers[0].candidates.len(), 3);

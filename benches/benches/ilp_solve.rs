@@ -30,8 +30,8 @@ fn instance(layers: usize, seed: u64) -> Problem {
         for &(bw, ba) in &CONFIGS {
             let noise = rng.gen_range(0.8..1.25);
             let omega = trace * (w_norm * 4f64.powi(-(bw as i32)) + 0.5 * 4f64.powi(-(ba as i32))) * noise;
-            let bops = hawq_ilp::cost::dense_bops(fan_out, fan_in, bw, ba, 0.0).unwrap();
-            let size = hawq_ilp::cost::dense_size_bits(fan_out, fan_in, bw, 16, 0.0).unwrap();
+            let cost = qonnx_ir::cost::LayerCost::dense(fan_in as usize, fan_out as usize, bw, ba, 0);
+            let (bops, size) = (cost.bops, cost.weight_and_bias_bits(16) as f64);
             // A latency table as a synthesis run would give: grows with the
             // product width, divided by the reuse factor, plus pipeline depth.
             let latency = ((fan_in * fan_out) as f64 * f64::from(bw * ba) / (64.0 * reuse)).ceil()

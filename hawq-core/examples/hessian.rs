@@ -95,7 +95,7 @@ fn main() -> Result<(), Error> {
         let cells: Vec<String> = row.candidates.iter().map(|c| format!("{} {:.3e}", c.label, c.omega)).collect();
         println!("  {}: {}", row.name, cells.join("  "));
     }
-    std::fs::write(&out, table.to_ilp_json_string())?;
+    std::fs::write(&out, table.to_ilp_json_string()?)?;
     println!("hawq-ilp problem table written to {out}");
     Ok(())
 }

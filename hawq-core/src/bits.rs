@@ -41,6 +41,19 @@ pub enum HiddenActivation {
     Tanh,
 }
 
+/// What the model is meant to run on; [`QuantConfig::validate`] refuses settings the target
+/// cannot take, at configuration time, with the fix in the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Target {
+    /// The integer-only engine ([`IntegerMlp`](crate::IntegerMlp)) and QONNX: every setting.
+    #[default]
+    IntegerOnly,
+    /// FPGA firmware through `hls-backend` (`ap_fixed` arithmetic): power-of-two scales (a dyadic
+    /// requantization has no `ap_fixed` form), ReLU, and no 1-bit signed (bipolar) quantizer
+    /// (weights, biases, the output or signed inputs).
+    Fpga,
+}
+
 /// The quantization of a whole MLP: layer widths, per-layer bits, input quantizer, scale mode.
 /// Serialized as the readable JSON saved beside a model's weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +97,9 @@ pub struct QuantConfig {
     /// The batch-norm epsilon added to the variance.
     #[serde(default = "default_bn_epsilon")]
     pub bn_epsilon: f64,
+    /// What the model is for ([`Target::IntegerOnly`] unless set).
+    #[serde(default)]
+    pub target: Target,
 }
 
 fn default_bn_momentum() -> f64 {
@@ -112,7 +128,23 @@ impl QuantConfig {
             batch_norm: Vec::new(),
             bn_momentum: default_bn_momentum(),
             bn_epsilon: default_bn_epsilon(),
+            target: Target::IntegerOnly,
         }
+    }
+
+    /// A model meant for FPGA firmware: `bits` everywhere, 16-bit signed inputs, power-of-two
+    /// per-channel scales, [`Target::Fpga`].
+    pub fn fpga(widths: &[usize], bits: u32) -> QuantConfig {
+        QuantConfig {
+            target: Target::Fpga,
+            ..QuantConfig::uniform(widths, bits).with_scale_mode(ScaleMode::PowerOfTwo)
+        }
+    }
+
+    /// Declares the target; [`QuantConfig::validate`] then checks the settings against it.
+    pub fn with_target(mut self, target: Target) -> QuantConfig {
+        self.target = target;
+        self
     }
 
     /// The same model in float mode (the baseline).
@@ -191,7 +223,8 @@ impl QuantConfig {
     /// Checks the configuration: at least one layer, non-zero widths, one [`BitConfig`] per
     /// layer, bit widths in 1..=32, a momentum in [0, 1), a weight percentile in (0, 100], an
     /// activation percentile in [50, 100], batch-norm flags for no or every layer, a batch-norm
-    /// momentum in [0, 1) and a positive epsilon, ReLU unless in float mode.
+    /// momentum in [0, 1) and a positive epsilon, ReLU unless in float mode, and what the
+    /// [`Target`] needs.
     pub fn validate(&self) -> Result<()> {
         let cfg = |message: String| HawqError::Config { what: "quantization config".into(), message };
         if self.widths.len() < 2 {
@@ -244,6 +277,46 @@ impl QuantConfig {
                 self.hidden_activation
             )));
         }
+        if self.target == Target::Fpga {
+            self.validate_fpga()?;
+        }
+        Ok(())
+    }
+
+    /// The settings FPGA firmware cannot take, each with the change that fixes it.
+    fn validate_fpga(&self) -> Result<()> {
+        let fpga = |setting: &str, message: String| HawqError::InvalidSetting { setting: setting.into(), message };
+        if !self.quantize {
+            return Err(fpga("target", "Target::Fpga needs a quantized model (quantize = true)".into()));
+        }
+        if self.scale_mode != ScaleMode::PowerOfTwo {
+            return Err(fpga(
+                "scale mode",
+                "Target::Fpga needs power-of-two scales (a dyadic requantization has no ap_fixed form): \
+                 use .with_scale_mode(ScaleMode::PowerOfTwo) or QuantConfig::fpga"
+                    .into(),
+            ));
+        }
+        if self.input_signed && self.input_bits < 2 {
+            return Err(fpga(
+                "input bits",
+                "Target::Fpga cannot take 1-bit signed (bipolar) inputs: use 2 bits or more".into(),
+            ));
+        }
+        let last = self.layers.len() - 1;
+        for (l, b) in self.layers.iter().enumerate() {
+            let bipolar = [("weight", b.weight), ("bias", b.bias)]
+                .into_iter()
+                .chain((l == last).then_some(("output activation", b.activation)));
+            for (what, bits) in bipolar {
+                if bits < 2 {
+                    return Err(fpga(
+                        &format!("layer {l} {what} bits"),
+                        format!("Target::Fpga cannot take 1-bit signed (bipolar) {what}s: use 2 bits or more"),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -256,7 +329,8 @@ impl QuantConfig {
     }
 
     /// The JSON form (pretty-printed).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self)
+            .map_err(|e| HawqError::Config { what: "quantization config JSON".into(), message: e.to_string() })
     }
 }

@@ -13,6 +13,7 @@
 //! `acc · m` lies within float rounding of a tie.
 
 use qonnx_ir::builder::GraphBuilder;
+use qonnx_ir::ops::RoundingMode;
 use qonnx_ir::transform::{QcdqReport, infer_datatypes, infer_shapes, qonnx_to_qcdq};
 use qonnx_ir::{Dim, Model, Tensor};
 
@@ -58,7 +59,7 @@ pub fn export_qonnx(int: &IntegerMlp, opts: &ExportOptions) -> Result<Model> {
     let mut b = GraphBuilder::new(&opts.name);
     let x = b.input_f32(INPUT, &[Dim::Param("N".into()), Dim::Value(int.d_in() as i64)]);
     let r = int.input_range;
-    let mut h = b.quant(&x, int.input_scale, 0.0, r.bits, r.signed, r.narrow, "ROUND");
+    let mut h = b.quant(&x, int.input_scale, 0.0, r.bits, r.signed, r.narrow, RoundingMode::Round);
     for (l, layer) in int.layers.iter().enumerate() {
         let d_out = layer.d_out;
         let wv: Vec<f32> =
@@ -67,12 +68,12 @@ pub fn export_qonnx(int: &IntegerMlp, opts: &ExportOptions) -> Result<Model> {
         let w = b.initializer(&format!("layer{l}_weight"), w);
         let wr = weight_range(layer.weight_bits);
         let ws = scale_tensor(&layer.weight_scales, &[1, d_out])?;
-        let wq = b.quant_tensor(&w, ws, 0.0, wr.bits, wr.signed, wr.narrow, "ROUND");
+        let wq = b.quant_tensor(&w, ws, 0.0, wr.bits, wr.signed, wr.narrow, RoundingMode::Round);
         let bv: Vec<f32> = layer.bias.iter().zip(&layer.bias_scales).map(|(&v, &s)| v as f32 * s).collect();
         let bias = b.initializer(&format!("layer{l}_bias"), Tensor::from_f32(&[d_out], bv).map_err(qerr("bias"))?);
         let bias = if opts.quantize_bias {
             let bs = scale_tensor(&layer.bias_scales, &[d_out])?;
-            b.quant_tensor(&bias, bs, 0.0, layer.bias_bits, true, false, "ROUND")
+            b.quant_tensor(&bias, bs, 0.0, layer.bias_bits, true, false, RoundingMode::Round)
         } else {
             bias
         };
@@ -82,7 +83,7 @@ pub fn export_qonnx(int: &IntegerMlp, opts: &ExportOptions) -> Result<Model> {
             y = b.node("Relu", &[&y], &[]);
         }
         let o = layer.output;
-        h = b.quant(&y, layer.output_scale, 0.0, o.bits, o.signed, o.narrow, "ROUND");
+        h = b.quant(&y, layer.output_scale, 0.0, o.bits, o.signed, o.narrow, RoundingMode::Round);
     }
     b.output_f32(&h);
     let mut model = b.build();

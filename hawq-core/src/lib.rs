@@ -6,7 +6,7 @@
 //! ([`export`]), and save/load of trained models ([`record`]). Hessian trace estimation and the
 //! sensitivity Ω build on the same model definition.
 //!
-//! The number contract (see the workspace's `DESIGN.md`): the integer engine is the truth; the
+//! The number contract (`docs/semantics.md`): the integer engine is the truth; the
 //! eval-mode forward pass of a [`QuantMlp`] and the exported QONNX graph compute the same
 //! integers.
 //!
@@ -35,7 +35,7 @@ pub mod record;
 pub mod rng;
 pub mod train;
 
-pub use bits::{BitConfig, HiddenActivation, QuantConfig};
+pub use bits::{BitConfig, HiddenActivation, QuantConfig, Target};
 pub use data::Dataset;
 pub use error::{HawqError, Result};
 pub use integer::{IntegerLayer, IntegerMlp};

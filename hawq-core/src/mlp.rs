@@ -4,7 +4,7 @@
 
 use burn::prelude::*;
 
-use crate::bits::{HiddenActivation, QuantConfig};
+use crate::bits::{BitConfig, HiddenActivation, QuantConfig};
 use crate::error::{HawqError, Result, check_finite};
 use crate::integer::{IntegerLayer, IntegerMlp};
 use crate::layers::{
@@ -103,6 +103,23 @@ impl<B: Backend> QuantMlp<B> {
             }));
         }
         Ok(QuantMlp { input_act: input.init(device), layers, acts, batch_norms, config: config.clone() })
+    }
+
+    /// The same model with other bit widths (one [`BitConfig`] per layer, e.g. chosen by the ILP
+    /// and applied with `SensitivityTable::apply`): weights, biases, batch norms and the
+    /// activation quantizers' running ranges are kept, so fine-tuning starts from the trained
+    /// model (warm start). The model's configuration and each layer's and quantizer's own copy
+    /// of its widths change together. An error when `bits` does not fit the configuration.
+    pub fn with_bits(mut self, bits: &[BitConfig]) -> Result<QuantMlp<B>> {
+        let config = QuantConfig { layers: bits.to_vec(), ..self.config.clone() };
+        config.validate()?;
+        for (l, b) in bits.iter().enumerate() {
+            self.layers[l].config.weight_bits = b.weight;
+            self.layers[l].config.bias_bits = b.bias;
+            self.acts[l].config.bits = b.activation;
+        }
+        self.config = config;
+        Ok(self)
     }
 
     /// The batch norm folded into layer `l`, if any.

@@ -326,7 +326,8 @@ fn batch_norm_flags_are_validated() {
     let m = c.init::<B>(&Default::default(), 0).unwrap();
     assert!(m.batch_norm(0).is_some() && m.batch_norm(1).is_none());
     // The JSON of a configuration written before batch norm existed still reads (no flags).
-    let mut json: serde_json::Value = serde_json::from_str(&QuantConfig::uniform(&[4, 8, 3], 8).to_json()).unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&QuantConfig::uniform(&[4, 8, 3], 8).to_json().unwrap()).unwrap();
     for key in ["batch_norm", "bn_momentum", "bn_epsilon", "act_percentile"] {
         json.as_object_mut().unwrap().remove(key);
     }

@@ -530,7 +530,7 @@ fn sensitivity_table_uses_the_real_quantizer_and_fits_the_ilp_layout() {
             assert_eq!(c.label, format!("w{}a{}", c.weight_bits, c.activation_bits));
         }
     }
-    let json: serde_json::Value = serde_json::from_str(&table.to_ilp_json_string()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&table.to_ilp_json_string().unwrap()).unwrap();
     let layers = json["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 2);
     assert_eq!(layers[0]["name"], "layer0");
@@ -550,11 +550,17 @@ fn sensitivity_table_uses_the_real_quantizer_and_fits_the_ilp_layout() {
             assert!((x.omega - y.omega).abs() <= 1e-15 * y.omega.abs());
         }
     }
-    // With the activation term.
+    // Layer 0's input is the model's input quantizer, whose width the table leaves alone: one
+    // candidate per weight width, at the input's 16 bits.
+    assert_eq!(table.layers[0].candidates.len(), 3);
+    assert!(table.layers[0].candidates.iter().all(|c| c.activation_bits == 16));
+    assert_eq!(table.layers[1].candidates.len(), 6);
+    // With the activation term (on the quantizer in front of layer 1; none for layer 0).
     let with_act = SensitivityOptions { activation_weight: 1.0, ..options };
     let t2 = sensitivity_table(hvp.model(), &traces, &with_act).unwrap();
-    let c4 = &t2.layers[0].candidates[0];
+    let c4 = &t2.layers[1].candidates[0];
     assert!(c4.activation_term > 0.0 && c4.omega > c4.activation_term);
+    assert_eq!(t2.layers[0].candidates[0].activation_term, 0.0);
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //!
 //! Run with `cargo run -p hawq-ilp --example jet_mlp`.
 
-use hawq_ilp::cost::{dense_bops, dense_size_bits};
 use hawq_ilp::{Candidate, IlpError, Layer, Problem, SolveOptions, Sweep, solve, sweep};
+use qonnx_ir::cost::LayerCost;
 
 fn main() -> Result<(), IlpError> {
     // (name, fan-in, fan-out, Hessian trace) — traces as a Hutchinson estimate might give.
@@ -16,10 +16,12 @@ fn main() -> Result<(), IlpError> {
             for a in 2..=8u32 {
                 // HAWQ-style sensitivity: trace × expected squared quantisation error.
                 let omega = trace * (4f64.powi(-(w as i32)) + 0.25 * 4f64.powi(-(a as i32)));
+                // The workspace's one cost model (BOPs; size with 16-bit biases).
+                let cost = LayerCost::dense(n, m, w, a, 0);
                 layer = layer.candidate(
                     Candidate::new(format!("w{w}a{a}"), omega)
-                        .cost("bops", dense_bops(m, n, w, a, 0.0)?)
-                        .cost("size", dense_size_bits(m, n, w, 16, 0.0)?),
+                        .cost("bops", cost.bops)
+                        .cost("size", cost.weight_and_bias_bits(16) as f64),
                 );
             }
         }

@@ -31,7 +31,7 @@
 //! let layer = |name: &str, trace: f64| {
 //!     let mut l = Layer::new(name);
 //!     for bits in [2u32, 4, 8] {
-//!         let bops = hawq_ilp::cost::dense_bops(16, 16, bits, bits, 0.0).unwrap();
+//!         let bops = qonnx_ir::cost::LayerCost::dense(16, 16, bits, bits, 0).bops;
 //!         let omega = trace * 4f64.powi(-(bits as i32)); // Ω ∝ trace · 2^(−2b)
 //!         l = l.candidate(Candidate::new(format!("w{bits}a{bits}"), omega).cost("bops", bops));
 //!     }

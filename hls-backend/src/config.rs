@@ -69,7 +69,9 @@ pub struct HlsConfig {
     pub strategy: Strategy,
     /// I/O type.
     pub io_type: IoType,
-    /// Precision of the input when the model's input is not quantized.
+    /// Precision of the input when the model's input is not quantized. An input that goes
+    /// straight into a QONNX `Quant` takes that quantizer's type instead, so the firmware's input
+    /// conversion rounds and saturates exactly as the `Quant` does.
     pub input_precision: String,
     /// Precision for float weights, biases and results of float layers.
     pub default_precision: String,

@@ -12,9 +12,12 @@
 //! - **Latency**: a multiplier stage (1 cycle in LUTs, 3 in DSPs), then the adder tree of depth
 //!   `⌈log2(fan-in + 1)⌉`, [`ADDER_LEVELS_PER_NS`] levels per ns of clock period, plus `R − 1`
 //!   cycles; ReLU and casts take one cycle, the table softmax four, argmax `⌈log2 n⌉`.
-//! - **BOPs** (dense): `m·n·((1 − f_p)·b_a·b_w + b_a + b_w + log2 n)`.
+//! - **BOPs** (dense): `m·n·((1 − f_p)·b_a·b_w + b_a + b_w + log2 n)`, from `qonnx_ir::cost` (the
+//!   workspace's one cost model), with the weight quantizer's bits and the input type's width.
 
 use serde::Serialize;
+
+use qonnx_ir::cost::LayerCost;
 
 use crate::config::HlsConfig;
 use crate::model::{HlsModel, LayerKind};
@@ -93,10 +96,8 @@ pub fn estimate(model: &HlsModel, config: &HlsConfig) -> Estimate {
                 let tree_cycles = (depth / levels_per_cycle).ceil() as u64;
                 ff += tree_cycles * l.n_out as u64 * u64::from(d.acc_type.width);
                 cycles = if md > 0 { 3 } else { 1 } + tree_cycles + (r - 1);
-                let total = (d.n_in * l.n_out) as f64;
-                let fp = if total > 0.0 { 1.0 - nz as f64 / total } else { 0.0 };
-                let (ba, bw) = (f64::from(in_t.width), f64::from(d.weight_type.width));
-                bops = total * ((1.0 - fp) * ba * bw + ba + bw + (n_in as f64).log2());
+                let zeros = d.n_in * l.n_out - d.nonzero();
+                bops = LayerCost::dense(d.n_in, l.n_out, d.weight_bits, in_t.width, zeros).bops;
             }
             LayerKind::Affine(a) => {
                 let (md, ml) = mult_cost(in_t.width, a.scale_type.width);

@@ -64,8 +64,15 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
             )));
         }
     };
-    let input_type: FixedType = config.input_precision.parse()?;
     let mut b = Builder { g, config, layers: Vec::new(), used: HashSet::new(), counts: Default::default() };
+    // `input_precision` is for unquantized inputs. An input read by a QONNX Quant arrives in that
+    // quantizer's type (its rounding and saturation included): the firmware's input conversion
+    // then computes exactly what the Quant computes on the float input, and the Quant itself
+    // becomes a cast to the same type.
+    let input_type: FixedType = match b.next_node(&input.name) {
+        Ok(n) if n.is_qonnx() && matches!(n.op_type.as_str(), "Quant" | "IntQuant") => b.quant_type(n)?.0,
+        _ => config.input_precision.parse()?,
+    };
     let mut cur = input.name.clone();
     let (mut cur_type, mut cur_n) = (input_type, n_inputs);
     while cur != output.name {
@@ -120,6 +127,8 @@ struct Quantized {
     raw: Vec<i64>,
     shape: Vec<usize>,
     ty: FixedType,
+    /// The quantizer's bit width (the type's width for a float constant).
+    bits: u32,
 }
 
 impl<'a> Builder<'a> {
@@ -228,7 +237,17 @@ impl<'a> Builder<'a> {
         };
         let fracs = s
             .iter()
-            .map(|&v| pow2_frac(v).ok_or_else(|| Self::unsupported(node, format!("scale {v} is not a power of two"))))
+            .map(|&v| {
+                pow2_frac(v).ok_or_else(|| {
+                    Self::unsupported(
+                        node,
+                        format!(
+                            "scale {v} is not a power of two; ap_fixed firmware needs power-of-two scales \
+                             (from hawq-core: QuantConfig::fpga, or ScaleMode::PowerOfTwo)"
+                        ),
+                    )
+                })
+            })
             .collect::<Result<Vec<i32>>>()?;
         let frac = *fracs.iter().max().ok_or_else(|| Self::unsupported(node, "empty scale"))?;
         let spread = (frac - fracs.iter().min().copied().unwrap_or(frac)) as u32;
@@ -247,6 +266,7 @@ impl<'a> Builder<'a> {
                 raw: v.iter().map(|&x| float_type.from_f64(x)).collect(),
                 shape: v.shape().to_vec(),
                 ty: float_type,
+                bits: float_type.width,
             }));
         }
         let Some(p) = self.g.producer(tensor) else { return Ok(None) };
@@ -276,7 +296,7 @@ impl<'a> Builder<'a> {
         let raw =
             w.iter().zip(sv.iter()).map(|(&x, &s)| (f64::from(quant(x, s, 0.0, &params)) * scale) as i64).collect();
         self.used.insert(node.label());
-        Ok(Some(Quantized { raw, shape: w.shape().to_vec(), ty }))
+        Ok(Some(Quantized { raw, shape: w.shape().to_vec(), ty, bits: params.bits }))
     }
 
     fn default_type(&self) -> Result<FixedType> {
@@ -371,7 +391,8 @@ impl<'a> Builder<'a> {
         let fits = |v: i128| i64::try_from(v).map_err(|_| Self::unsupported(node, "accumulator exceeds 62 bits"));
         let acc_type = FixedType::for_range(fits(lo)?, fits(hi)?, facc)?;
         let out_type = if float_weights { self.default_type()? } else { acc_type };
-        let dense = Dense { n_in, weights, weight_type: w.ty, bias: bias_raw, bias_type, acc_type };
+        let dense =
+            Dense { n_in, weights, weight_type: w.ty, weight_bits: w.bits, bias: bias_raw, bias_type, acc_type };
         Ok((Some(Layer { name, nodes, kind: LayerKind::Dense(dense), n_out, out_type }), out))
     }
 

@@ -58,6 +58,10 @@ pub struct Dense {
     pub weights: Vec<i64>,
     /// The weights' type.
     pub weight_type: FixedType,
+    /// The weight quantizer's bit width (the QONNX `Quant`'s; for float weights the width of
+    /// the configured precision): what BOPs count, as `qonnx_ir::cost` does. With per-channel
+    /// power-of-two scales the type is wider than this.
+    pub weight_bits: u32,
     /// Biases, raw at `bias_type` (zeros when the node had none).
     pub bias: Vec<i64>,
     /// The biases' type.

@@ -51,7 +51,9 @@ fn generated_cpp_passes_syntax_check_and_tcl_runs_in_tclsh() {
     .unwrap();
     let tclsh = match Command::new("tclsh").arg(&stub).current_dir(&dir).output() {
         Ok(o) => o,
-        Err(e) => return test_support::skip::<()>(&format!("tclsh not available ({e}); apt-get install tcl")).unwrap_or(()),
+        Err(e) => {
+            return test_support::skip::<()>(&format!("tclsh not available ({e}); apt-get install tcl")).unwrap_or(());
+        }
     };
     let calls = String::from_utf8_lossy(&tclsh.stdout);
     assert!(tclsh.status.success(), "{}", String::from_utf8_lossy(&tclsh.stderr));
@@ -67,7 +69,7 @@ fn generated_cpp_passes_syntax_check_and_tcl_runs_in_tclsh() {
 fn float_models_lower_and_csim_matches_emulator() {
     let Some(ap) = common::ap_types() else { return };
     for name in ["three_layer_keras", "three_layer_pytorch", "three_layer_bn_pytorch"] {
-        let m = Model::load(common::testdata(&format!("models/{name}.onnx"))).unwrap();
+        let m = Model::load(common::testdata(format!("models/{name}.onnx"))).unwrap();
         let cfg = HlsConfig {
             name: "float_net".into(),
             softmax: SoftmaxImpl::Skip,

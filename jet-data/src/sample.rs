@@ -112,7 +112,10 @@ fn check_pair(x: &Array2<f32>, px: &Path, y: &Array2<f32>, py: &Path) -> Result<
         return Err(invalid(py, format!("{} label columns, expected {}", y.ncols(), CLASSES.len())));
     }
     if x.nrows() != y.nrows() {
-        return Err(invalid(py, format!("{} label rows for {} feature rows in {}", y.nrows(), x.nrows(), px.display())));
+        return Err(invalid(
+            py,
+            format!("{} label rows for {} feature rows in {}", y.nrows(), x.nrows(), px.display()),
+        ));
     }
     if x.nrows() == 0 {
         return Err(invalid(px, "no jets".into()));

@@ -26,10 +26,8 @@ fn hawq_core_export_emulator_equals_csim_equals_qonnx_executor_on_every_test_jet
     let int = trained.to_integer().unwrap();
     let qonnx = export_qonnx(&int, &ExportOptions::default()).unwrap();
 
-    // The input precision is wide enough to hold every float32 input exactly where it matters
-    // (24 fractional bits beyond the input quantizer's), so the firmware's input cast followed by
-    // the quantizing cast rounds exactly as the QONNX input Quant does.
-    let cfg = HlsConfig { name: "hawq_jet".into(), input_precision: "ap_fixed<56,16>".into(), ..Default::default() };
+    // The exported input Quant gives the firmware's input type: no input precision to choose.
+    let cfg = HlsConfig { name: "hawq_jet".into(), ..Default::default() };
     let hls = lower(&qonnx, &cfg).unwrap();
     let x: Vec<f64> = test.features.iter().map(|&v| f64::from(v)).collect();
     let emu = Emulator::new(&hls).run(&x).unwrap().values();

@@ -42,7 +42,8 @@ fn simulate_200_per_class_is_reproducible_across_workers_and_shards() {
         counts[l] += 1;
     }
     assert_eq!(counts, [200; 5]);
-    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(two.join("meta.json")).unwrap()).unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(two.join("meta.json")).unwrap()).unwrap();
     assert!(meta.to_string().contains("pTHatMin"), "meta.json records the Pythia settings");
 
     jet_tagging(&python, &["simulate", "--per-class", "200", "--seed", "7", "--workers", "1", "--out", &p(&one)]);

@@ -3,12 +3,13 @@
 //!
 //! ```
 //! use qonnx_ir::builder::GraphBuilder;
+//! use qonnx_ir::ops::RoundingMode;
 //! use qonnx_ir::{Dim, Tensor};
 //! # fn main() -> Result<(), qonnx_ir::Error> {
 //! let mut b = GraphBuilder::new("dense");
 //! let x = b.input_f32("x", &[Dim::Param("N".into()), Dim::Value(4)]);
 //! let w = b.initializer("w", Tensor::from_f32(&[4, 2], vec![0.5; 8])?);
-//! let wq = b.quant(&w, 0.125, 0.0, 4, true, false, "ROUND");
+//! let wq = b.quant(&w, 0.125, 0.0, 4, true, false, RoundingMode::Round);
 //! let y = b.node("MatMul", &[&x, &wq], &[]);
 //! let y = b.node("Relu", &[&y], &[]);
 //! b.output_f32(&y);
@@ -19,6 +20,7 @@
 
 use crate::attr;
 use crate::model::{Dim, Graph, Initializer, Model, Node, QONNX_DOMAIN, ValueInfo};
+use crate::ops::RoundingMode;
 use crate::proto::{AttributeProto, data_type};
 use crate::tensor::Tensor;
 
@@ -91,7 +93,7 @@ impl GraphBuilder {
         bits: u32,
         signed: bool,
         narrow: bool,
-        rounding: &str,
+        rounding: RoundingMode,
     ) -> String {
         self.quant_tensor(x, Tensor::scalar_f32(scale), zeropt, bits, signed, narrow, rounding)
     }
@@ -106,7 +108,7 @@ impl GraphBuilder {
         bits: u32,
         signed: bool,
         narrow: bool,
-        rounding: &str,
+        rounding: RoundingMode,
     ) -> String {
         self.uses_qonnx = true;
         let k = self.counter;
@@ -117,7 +119,7 @@ impl GraphBuilder {
         let attrs = [
             attr::int("signed", i64::from(signed)),
             attr::int("narrow", i64::from(narrow)),
-            attr::string("rounding_mode", rounding),
+            attr::string("rounding_mode", rounding.name()),
         ];
         self.node_in(QONNX_DOMAIN, "Quant", &[x, &s, &z, &b], &attrs)
     }

@@ -54,6 +54,40 @@ pub struct LayerCost {
     pub qonnx_weight_bits: u32,
 }
 
+impl LayerCost {
+    /// The cost of a dense layer with `n` inputs, `m` outputs, `b_w`-bit weights of which `zeros`
+    /// are zero after quantization, and a `b_a`-bit input: the one cost model of the workspace
+    /// (the analysis of an exported graph and `hawq-core`'s sensitivity table both build it here).
+    /// `node` is empty, the batch 1, and the qonnx bit widths are `b_a` and `b_w`.
+    pub fn dense(n: usize, m: usize, b_w: u32, b_a: u32, zeros: usize) -> LayerCost {
+        let macs = (n * m) as u64;
+        let zero_fraction = if macs == 0 { 0.0 } else { zeros as f64 / macs as f64 };
+        LayerCost {
+            node: String::new(),
+            inputs: n,
+            outputs: m,
+            weight_bits: b_w,
+            act_bits: b_a,
+            zero_fraction,
+            macs,
+            weight_storage_bits: macs * u64::from(b_w),
+            bops: dense_bops(m, n, b_w, b_a, zero_fraction),
+            nonzero_weights: macs.saturating_sub(zeros as u64),
+            batch: 1,
+            qonnx_input_bits: b_a,
+            qonnx_weight_bits: b_w,
+        }
+    }
+}
+
+impl LayerCost {
+    /// Parameter storage with the biases: `m·n·b_w + m·b_bias` (the weight size alone is
+    /// [`LayerCost::weight_storage_bits`]).
+    pub fn weight_and_bias_bits(&self, bias_bits: u32) -> u64 {
+        self.weight_storage_bits + self.outputs as u64 * u64::from(bias_bits)
+    }
+}
+
 /// The totals of Python qonnx's `inference_cost` (`qonnx.util.inference_cost`) for the dense
 /// layers: what a qonnx user compares against.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -143,25 +177,14 @@ pub fn analyze(model: &Model) -> Result<CostReport> {
         let trans_b = n.op_type == "Gemm" && n.attr_int("transB", 0) != 0;
         let (fan_in, outs) = if trans_b { (w.shape()[1], w.shape()[0]) } else { (w.shape()[0], w.shape()[1]) };
         let zeros = w.to_f64().iter().filter(|&&v| v == 0.0).count();
-        let zero_fraction = if w.is_empty() { 0.0 } else { zeros as f64 / w.len() as f64 };
         let weight_bits = quant_bits(g, &n.inputs[1]).unwrap_or(FLOAT_BITS);
         let act_bits = quant_bits(g, &n.inputs[0]).unwrap_or(FLOAT_BITS);
-        let macs = (fan_in * outs) as u64;
-        let batch = if shapes_known { declared_batch(&shaped.graph, &n.outputs[0], outs) } else { 1 };
         layers.push(LayerCost {
             node: n.label(),
-            inputs: fan_in,
-            outputs: outs,
-            weight_bits,
-            act_bits,
-            zero_fraction,
-            macs,
-            weight_storage_bits: macs * u64::from(weight_bits),
-            bops: dense_bops(outs, fan_in, weight_bits, act_bits, zero_fraction),
-            nonzero_weights: (w.len() - zeros) as u64,
-            batch,
+            batch: if shapes_known { declared_batch(&shaped.graph, &n.outputs[0], outs) } else { 1 },
             qonnx_input_bits: qonnx_bits(g, &n.inputs[0]),
             qonnx_weight_bits: qonnx_bits(g, &n.inputs[1]),
+            ..LayerCost::dense(fan_in, outs, weight_bits, act_bits, zeros)
         });
     }
     Ok(CostReport {

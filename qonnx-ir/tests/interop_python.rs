@@ -58,7 +58,7 @@ fn written_models_pass_checker_and_reserialize_identically() {
     let Some(py) = common::reference_python() else { return };
     let dir = common::tmpdir("checker");
     for name in common::MODELS {
-        let mut m = Model::load(common::testdata(&format!("models/{name}.onnx"))).unwrap();
+        let mut m = Model::load(common::testdata(format!("models/{name}.onnx"))).unwrap();
         transform::cleanup(&mut m).unwrap();
         let path = dir.join(format!("{name}_clean.onnx"));
         m.save(&path).unwrap();
@@ -98,7 +98,7 @@ fn cleaned_float_models_run_identically_in_onnxruntime() {
     for name in ["three_layer_keras", "three_layer_pytorch", "three_layer_bn_pytorch"] {
         let doc = common::json(&format!("model-outputs/{name}.json"));
         let x = common::tensor(&doc["inputs"]);
-        let mut m = Model::load(common::testdata(&format!("models/{name}.onnx"))).unwrap();
+        let mut m = Model::load(common::testdata(format!("models/{name}.onnx"))).unwrap();
         transform::cleanup(&mut m).unwrap();
         if name != "three_layer_keras" {
             // The PyTorch exports bake in batch 789444; run at batch 1 as the reference did.
@@ -186,8 +186,10 @@ fn qonnx_figures_equal_python_qonnx_inference_cost_on_every_test_model() {
     let Some(py) = common::reference_python() else { return };
     let dir = common::tmpdir("inference-cost");
     // The vendored models as they are, and the QKeras tagger in QCDQ form.
-    let mut models: Vec<(String, Model)> =
-        common::MODELS.iter().map(|m| (m.to_string(), Model::load(common::testdata(format!("models/{m}.onnx"))).unwrap())).collect();
+    let mut models: Vec<(String, Model)> = common::MODELS
+        .iter()
+        .map(|m| (m.to_string(), Model::load(common::testdata(format!("models/{m}.onnx"))).unwrap()))
+        .collect();
     let mut qcdq = Model::load(common::testdata("models/qkeras_jettagging.onnx")).unwrap();
     transform::cleanup(&mut qcdq).unwrap();
     transform::qonnx_to_qcdq(&mut qcdq).unwrap();
@@ -208,7 +210,11 @@ fn qonnx_figures_equal_python_qonnx_inference_cost_on_every_test_model() {
             ] {
                 let want = t[key].as_f64().unwrap();
                 // Both sides are float64 sums of the same terms in another order.
-                assert!((v - want).abs() <= 1e-9 * want.abs().max(1.0), "{name} {key} (discount {}): {v} vs {want}", f.discount_sparsity);
+                assert!(
+                    (v - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "{name} {key} (discount {}): {v} vs {want}",
+                    f.discount_sparsity
+                );
             }
         }
     }

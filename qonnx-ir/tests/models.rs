@@ -7,7 +7,7 @@ use qonnx_ir::exec::{ExecOptions, execute};
 use qonnx_ir::{Model, Tensor};
 
 fn load(name: &str) -> Model {
-    Model::load(common::testdata(&format!("models/{name}.onnx"))).unwrap()
+    Model::load(common::testdata(format!("models/{name}.onnx"))).unwrap()
 }
 
 /// The model with its final Softmax removed (its input becomes the graph output).
@@ -53,7 +53,7 @@ fn want(doc: &serde_json::Value, key: &str) -> Vec<f32> {
 #[test]
 fn every_model_saves_back_byte_identical() {
     for name in common::MODELS {
-        let path = common::testdata(&format!("models/{name}.onnx"));
+        let path = common::testdata(format!("models/{name}.onnx"));
         let bytes = std::fs::read(&path).unwrap();
         let m = Model::from_bytes(&bytes, name).unwrap();
         assert!(m.to_bytes() == bytes, "{name}: re-encoded bytes differ");

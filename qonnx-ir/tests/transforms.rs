@@ -8,7 +8,7 @@ use qonnx_ir::exec::{ExecOptions, execute};
 use qonnx_ir::{DataType, Model, Tensor, transform};
 
 fn load(name: &str) -> Model {
-    Model::load(common::testdata(&format!("models/{name}.onnx"))).unwrap()
+    Model::load(common::testdata(format!("models/{name}.onnx"))).unwrap()
 }
 
 fn reference_inputs(name: &str) -> Tensor {

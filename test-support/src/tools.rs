@@ -8,9 +8,8 @@ use crate::{root, skip};
 /// The Python interpreter with the reference tools (qonnx, onnx, onnxruntime, hls4ml):
 /// `QONNX_REF_PYTHON`, else `.venv-ref/bin/python` (made by `scripts/setup-python.sh`).
 pub fn reference_python() -> Option<PathBuf> {
-    let p = std::env::var_os("QONNX_REF_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv-ref/bin/python"));
+    let p =
+        std::env::var_os("QONNX_REF_PYTHON").map(PathBuf::from).unwrap_or_else(|| root().join(".venv-ref/bin/python"));
     if p.exists() {
         Some(p)
     } else {

@@ -36,6 +36,8 @@
 //! `Autodiff<Autodiff<B>>` for each product. Keep one float precision per process (see the crate
 //! documentation).
 
+#[cfg(feature = "ilp")]
+mod allocation;
 mod eigen;
 mod hvp;
 mod sensitivity;

@@ -9,6 +9,7 @@ use super::TraceResult;
 use crate::error::{HawqError, Result};
 use crate::mlp::QuantMlp;
 use crate::quantizer::{IntRange, check_bits, scale_for};
+use qonnx_ir::cost::LayerCost;
 
 /// Settings of [`sensitivity_table`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,21 +36,25 @@ pub struct CandidateSensitivity {
     pub label: String,
     /// Weight bits.
     pub weight_bits: u32,
-    /// Bits of the activation quantizer after the layer.
+    /// Bits of the layer's input: the activation quantizer in front of it (the previous layer's),
+    /// or for layer 0 the model's input quantizer, whose width the table does not change.
     pub activation_bits: u32,
     /// `‖Q_b(W) − W‖²` with the layer's real weight quantizer (its granularity, scale mode and
     /// clipping, at `weight_bits`), in float64 over the float32 values.
     pub weight_error: f64,
-    /// The activation term: `activation_weight · Tr̄(H_l) · d_out · Δ²/12`, the expected squared
-    /// quantization error of one output vector of the layer (uniform noise of step `Δ`, the
-    /// quantizer's scale at `activation_bits` from its frozen running range) weighted by the
-    /// weight block's average curvature. A heuristic; 0 unless asked for.
+    /// The activation term: `activation_weight · Tr̄(H_l) · d_in · Δ²/12`, the expected squared
+    /// quantization error of the layer's input vector (uniform noise of step `Δ`, the scale of
+    /// the quantizer in front of the layer at `activation_bits` from its running range) weighted
+    /// by the weight block's average curvature. A heuristic; 0 unless asked for, and 0 for
+    /// layer 0, whose input width is fixed.
     pub activation_term: f64,
     /// `Tr̄(H_l) · weight_error + activation_term`.
     pub omega: f64,
     /// `size`: weight bits of the layer (`d_in · d_out · b_w`); `bops`:
-    /// `d_out · d_in · (b_a · b_w + b_a + b_w + log2 d_in)` (the `hawq-ilp` dense formula, with
-    /// the candidate's activation bits).
+    /// `d_out · d_in · ((1 − f_p) · b_a · b_w + b_a + b_w + log2 d_in)` with `f_p` the fraction
+    /// of weights that quantize to zero at `b_w` and `b_a` the input's bits. Both come from
+    /// `qonnx_ir::cost::LayerCost`, so for the chosen configuration they equal `qonnx cost` on
+    /// the exported model.
     pub costs: BTreeMap<String, f64>,
 }
 
@@ -99,9 +104,11 @@ impl SensitivityTable {
         serde_json::json!({ "layers": layers, "budgets": [], "ties": [], "fixed": {} })
     }
 
-    /// [`SensitivityTable::to_ilp_json`] as pretty-printed text.
-    pub fn to_ilp_json_string(&self) -> String {
-        serde_json::to_string_pretty(&self.to_ilp_json()).unwrap_or_default()
+    /// [`SensitivityTable::to_ilp_json`] as pretty-printed text (the file `hawq-ilp solve`
+    /// reads).
+    pub fn to_ilp_json_string(&self) -> Result<String> {
+        serde_json::to_string_pretty(&self.to_ilp_json())
+            .map_err(|e| HawqError::Config { what: "sensitivity table JSON".into(), message: e.to_string() })
     }
 }
 
@@ -126,7 +133,7 @@ pub fn sensitivity_table<B: Backend>(
     }
     let mut rows = Vec::with_capacity(traces.layers.len());
     for t in &traces.layers {
-        let (Some(layer), Some(act)) = (model.layers.get(t.layer), model.acts.get(t.layer)) else {
+        let Some(layer) = model.layers.get(t.layer) else {
             return Err(HawqError::NoParameters {
                 layer: t.name.clone(),
                 reason: format!("the model has {} layers", model.layers.len()),
@@ -139,9 +146,17 @@ pub fn sensitivity_table<B: Backend>(
         let (d_in, d_out) = (layer.config.d_input, layer.config.d_output);
         let w = layer.weight_host();
         crate::error::check_finite(&format!("{} weight", t.name), &w)?;
-        let (lo, hi) = act.running_range();
-        let mut candidates = Vec::with_capacity(options.candidates.len());
+        // The quantizer in front of the layer: the input quantizer for layer 0 (its width is
+        // fixed by the model), else the previous layer's activation quantizer.
+        let input_act = if t.layer == 0 { &model.input_act } else { &model.acts[t.layer - 1] };
+        let (lo, hi) = input_act.running_range();
+        let mut candidates: Vec<CandidateSensitivity> = Vec::with_capacity(options.candidates.len());
         for &(bw, ba) in &options.candidates {
+            let ba = if t.layer == 0 { model.config.input_bits } else { ba };
+            let label = format!("w{bw}a{ba}");
+            if candidates.iter().any(|c| c.label == label) {
+                continue;
+            }
             let mut q = layer.weight_quantizer();
             q.bits = bw;
             let scales = q.scales(&w, d_in, d_out);
@@ -155,27 +170,27 @@ pub fn sensitivity_table<B: Backend>(
                     (f64::from(deq) - f64::from(x)).powi(2)
                 })
                 .sum();
-            let activation_term = if options.activation_weight != 0.0 {
-                let range = IntRange::new(ba, act.config.signed, false);
-                let reach = if act.config.signed { lo.abs().max(hi.abs()) } else { hi.max(0.0) };
-                let step = f64::from(scale_for(reach, range, act.config.mode));
-                options.activation_weight * avg * d_out as f64 * step * step / 12.0
+            let activation_term = if options.activation_weight != 0.0 && t.layer > 0 {
+                let range = IntRange::new(ba, input_act.config.signed, false);
+                let reach = if input_act.config.signed { lo.abs().max(hi.abs()) } else { hi.max(0.0) };
+                let step = f64::from(scale_for(reach, range, input_act.config.mode));
+                options.activation_weight * avg * d_in as f64 * step * step / 12.0
             } else {
                 0.0
             };
-            let (fbw, fba, n) = (f64::from(bw), f64::from(ba), d_in as f64);
-            let costs = BTreeMap::from([
-                ("size".to_string(), n * d_out as f64 * fbw),
-                ("bops".to_string(), d_out as f64 * n * (fba * fbw + fba + fbw + n.log2())),
-            ]);
+            let zeros = ints.iter().filter(|&&i| i == 0).count();
+            let cost = LayerCost::dense(d_in, d_out, bw, ba, zeros);
             candidates.push(CandidateSensitivity {
-                label: format!("w{bw}a{ba}"),
+                label,
                 weight_bits: bw,
                 activation_bits: ba,
                 weight_error,
                 activation_term,
                 omega: avg * weight_error + activation_term,
-                costs,
+                costs: BTreeMap::from([
+                    ("size".to_string(), cost.weight_storage_bits as f64),
+                    ("bops".to_string(), cost.bops),
+                ]),
             });
         }
         rows.push(LayerSensitivity {

@@ -79,7 +79,12 @@ fn run(cli: Cli) -> Result<()> {
             let start = Instant::now();
             if !shards.is_empty() {
                 merge(&python, &out, &shards).context("merging shards")?;
-                eprintln!("merged {} shards into {} in {:.1} s", shards.len(), out.display(), start.elapsed().as_secs_f64());
+                eprintln!(
+                    "merged {} shards into {} in {:.1} s",
+                    shards.len(),
+                    out.display(),
+                    start.elapsed().as_secs_f64()
+                );
                 return Ok(());
             }
             let per_class = per_class.context("--per-class is required")?;

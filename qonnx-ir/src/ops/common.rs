@@ -162,6 +162,19 @@ impl RoundingMode {
         })
     }
 
+    /// The attribute value (`ROUND`, `CEIL`, …; `Round` writes `ROUND`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundingMode::Round => "ROUND",
+            RoundingMode::Ceil => "CEIL",
+            RoundingMode::Floor => "FLOOR",
+            RoundingMode::Up => "UP",
+            RoundingMode::Down => "DOWN",
+            RoundingMode::HalfUp => "HALF_UP",
+            RoundingMode::HalfDown => "HALF_DOWN",
+        }
+    }
+
     /// Rounds `x` (float32 arithmetic throughout).
     pub fn apply(self, x: f32) -> f32 {
         match self {

@@ -1,0 +1,73 @@
+//! One cost model: for random mixed-precision configurations (low widths make many weights
+//! quantize to zero, so `f_p` is exercised), the ILP's BOPs and size totals for the chosen
+//! configuration equal `qonnx-ir`'s cost analysis of the exported model and the BOPs of the HLS
+//! estimate, to the integer.
+
+use burn::module::AutodiffModule;
+use hawq_core::backend::CpuTrain;
+use hawq_core::export::{ExportOptions, export_qonnx};
+use hawq_core::hessian::{LayerTrace, SensitivityOptions, TraceResult, sensitivity_table};
+use hawq_core::train::{TrainConfig, train};
+use hawq_core::{Dataset, QuantConfig};
+use hawq_ilp::{SolveOptions, solve};
+use hls_backend::{HlsConfig, estimate::estimate, lower::lower};
+use rand::{Rng, SeedableRng};
+use test_support::Split;
+
+const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];
+
+#[test]
+fn ilp_totals_equal_qonnx_cost_and_hls_estimate_on_20_random_configurations() {
+    let j = test_support::jets(Split::Test);
+    let data = Dataset::from_one_hot("jets", j.features, &j.one_hot, j.n_features, j.n_classes).unwrap();
+    let data = data.subset(&(0..1000).collect::<Vec<_>>());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20);
+    let widths: Vec<u32> = (2..=8).collect();
+    let options = SensitivityOptions::grid(&widths, &widths);
+    let mut sparse_layers = 0;
+    for case in 0..20 {
+        // A trained 8-bit FPGA model (activation ranges calibrated by the training pass).
+        let model = QuantConfig::fpga(&WIDTHS, 8).init::<CpuTrain>(&Default::default(), case).unwrap();
+        let tc = TrainConfig { epochs: 1, batch_size: 100, learning_rate: 3e-3, seed: case, ..Default::default() };
+        let model = train(model, &data, None, &tc, &mut |_| {}).unwrap().model;
+        // The costs do not depend on the traces: unit traces make the table.
+        let traces = TraceResult {
+            layers: (0..4)
+                .map(|l| LayerTrace {
+                    layer: l,
+                    name: format!("layer{l}"),
+                    params: WIDTHS[l] * WIDTHS[l + 1],
+                    mean: 1.0,
+                    std_err: 0.0,
+                    samples: 1,
+                    converged: true,
+                })
+                .collect(),
+            iterations: 1,
+            converged: true,
+            include_bias: false,
+        };
+        let table = sensitivity_table(&model, &traces, &options).unwrap();
+        // The chosen configuration: a random candidate fixed in every layer.
+        let mut problem = table.to_problem();
+        for l in &problem.layers.clone() {
+            let pick = &l.candidates[rng.gen_range(0..l.candidates.len())];
+            problem.fixed.insert(l.name.clone(), pick.label.clone());
+        }
+        let solution = solve(&problem, &SolveOptions::default()).unwrap();
+        let config = table.apply(&model.config, &solution).unwrap();
+        let int = model.with_bits(&config.layers).unwrap().valid().freeze().to_integer().unwrap();
+        let qonnx = export_qonnx(&int, &ExportOptions::default()).unwrap();
+
+        let cost = qonnx_ir::cost::analyze(&qonnx).unwrap();
+        sparse_layers += cost.layers.iter().filter(|l| l.zero_fraction > 0.2).count();
+        let hls = lower(&qonnx, &HlsConfig::default()).unwrap();
+        let estimate = estimate(&hls, &HlsConfig::default());
+        let (ilp_bops, ilp_size) = (solution.totals["bops"], solution.totals["size"]);
+        let bits: Vec<_> = cost.layers.iter().map(|l| (l.weight_bits, l.act_bits)).collect();
+        assert_eq!(ilp_bops.round(), cost.total_bops.round(), "case {case} {bits:?}: ILP vs qonnx cost BOPs");
+        assert_eq!(ilp_bops.round(), estimate.bops.round(), "case {case} {bits:?}: ILP vs HLS estimate BOPs");
+        assert_eq!(ilp_size.round() as u64, cost.total_weight_bits, "case {case} {bits:?}: ILP vs qonnx cost size");
+    }
+    assert!(sparse_layers >= 10, "only {sparse_layers} layers with over 20 % zero weights");
+}
