@@ -148,9 +148,6 @@ pub enum IlpError {
         /// What is wrong.
         reason: String,
     },
-    /// Invalid input to a cost model function.
-    #[error("invalid cost-model input: {0}")]
-    InvalidCostModel(String),
     /// A latency (or other) table lacks an entry.
     #[error("the table has no entry for layer `{layer}`, candidate `{candidate}`")]
     MissingTableEntry {

@@ -3,11 +3,13 @@
 //! every test jet of the built-in sample the emulator, the C simulation of the generated firmware
 //! (g++ with `ap_types`) and `qonnx-ir`'s exact-mode executor give the same bits.
 
+mod common;
+
 use burn::module::AutodiffModule;
 use hawq_core::backend::CpuTrain;
 use hawq_core::export::{ExportOptions, INPUT, export_qonnx};
 use hawq_core::train::{TrainConfig, train};
-use hawq_core::{Dataset, QuantConfig, ScaleMode};
+use hawq_core::{QuantConfig, ScaleMode};
 use hls_backend::{Emulator, HlsConfig, lower::lower, writer::write_project};
 use qonnx_ir::Tensor;
 use qonnx_ir::exec::{ExecOptions, execute};
@@ -16,8 +18,7 @@ use test_support::{Split, ap_types, csim};
 #[test]
 fn hawq_core_export_emulator_equals_csim_equals_qonnx_executor_on_every_test_jet() {
     let Some(ap) = ap_types() else { return };
-    let j = test_support::jets(Split::Test);
-    let test = Dataset::from_one_hot("test jets", j.features, &j.one_hot, j.n_features, j.n_classes).unwrap();
+    let test = common::jets(Split::Test, usize::MAX);
     let (part, _) = test.split(0.5, 4);
     let config = QuantConfig::uniform(&[16, 64, 32, 32, 5], 8).with_scale_mode(ScaleMode::PowerOfTwo);
     let model = config.init::<CpuTrain>(&Default::default(), 5).unwrap();

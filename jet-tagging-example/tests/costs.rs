@@ -3,12 +3,14 @@
 //! configuration equal `qonnx-ir`'s cost analysis of the exported model and the BOPs of the HLS
 //! estimate, to the integer.
 
+mod common;
+
 use burn::module::AutodiffModule;
+use hawq_core::QuantConfig;
 use hawq_core::backend::CpuTrain;
 use hawq_core::export::{ExportOptions, export_qonnx};
 use hawq_core::hessian::{LayerTrace, SensitivityOptions, TraceResult, sensitivity_table};
 use hawq_core::train::{TrainConfig, train};
-use hawq_core::{Dataset, QuantConfig};
 use hawq_ilp::{SolveOptions, solve};
 use hls_backend::{HlsConfig, estimate::estimate, lower::lower};
 use rand::{Rng, SeedableRng};
@@ -18,9 +20,7 @@ const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];
 
 #[test]
 fn ilp_totals_equal_qonnx_cost_and_hls_estimate_on_20_random_configurations() {
-    let j = test_support::jets(Split::Test);
-    let data = Dataset::from_one_hot("jets", j.features, &j.one_hot, j.n_features, j.n_classes).unwrap();
-    let data = data.subset(&(0..1000).collect::<Vec<_>>());
+    let data = common::jets(Split::Test, 1000);
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
     let widths: Vec<u32> = (2..=8).collect();
     let options = SensitivityOptions::grid(&widths, &widths);

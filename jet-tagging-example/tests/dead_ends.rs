@@ -5,11 +5,13 @@
 //! - an input precision narrower than the quantized input: `input_precision` applies only to
 //!   unquantized inputs, so the firmware stays bit-exact whatever it says.
 
+mod common;
+
 use burn::module::AutodiffModule;
 use hawq_core::backend::CpuTrain;
 use hawq_core::export::{ExportOptions, INPUT, export_qonnx};
 use hawq_core::train::{TrainConfig, train};
-use hawq_core::{Dataset, HawqError, IntegerMlp, QuantConfig, ScaleMode, Target};
+use hawq_core::{HawqError, IntegerMlp, QuantConfig, ScaleMode, Target};
 use hls_backend::{Emulator, HlsConfig, HlsError, lower::lower};
 use qonnx_ir::Tensor;
 use qonnx_ir::exec::{ExecOptions, execute};
@@ -17,17 +19,17 @@ use test_support::Split;
 
 const WIDTHS: [usize; 5] = [16, 64, 32, 32, 5];
 
-fn jets(n: usize) -> Dataset {
-    let j = test_support::jets(Split::Test);
-    let d = Dataset::from_one_hot("test jets", j.features, &j.one_hot, j.n_features, j.n_classes).unwrap();
-    d.subset(&(0..n).collect::<Vec<_>>())
-}
-
 /// `config` trained one epoch on 2,000 jets, as an integer engine.
 fn engine(config: QuantConfig) -> IntegerMlp {
     let model = config.init::<CpuTrain>(&Default::default(), 3).unwrap();
     let tc = TrainConfig { epochs: 1, batch_size: 128, learning_rate: 3e-3, ..Default::default() };
-    train(model, &jets(2000), None, &tc, &mut |_| {}).unwrap().model.valid().freeze().to_integer().unwrap()
+    train(model, &common::jets(Split::Test, 2000), None, &tc, &mut |_| {})
+        .unwrap()
+        .model
+        .valid()
+        .freeze()
+        .to_integer()
+        .unwrap()
 }
 
 fn setting_error(config: QuantConfig) -> (String, String) {
@@ -76,7 +78,7 @@ fn hls_backend_names_the_fix_for_a_dyadic_export() {
 fn input_precision_does_not_touch_a_quantized_input() {
     let int = engine(QuantConfig::fpga(&WIDTHS, 8));
     let qonnx = export_qonnx(&int, &ExportOptions::default()).unwrap();
-    let data = jets(1000);
+    let data = common::jets(Split::Test, 1000);
     let x: Vec<f64> = data.features.iter().map(|&v| f64::from(v)).collect();
     let t = Tensor::from_f32(&[data.len(), 16], data.features.clone()).unwrap();
     let exec =
