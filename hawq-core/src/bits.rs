@@ -2,8 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 use crate::quantizer::{Granularity, ScaleMode, check_bits};
+
+/// The name of layer `l` (`layer{l}`): the one name a layer has in errors, Hessian results, the
+/// sensitivity table and the ILP, the exported QONNX graph (the layer's `MatMul` node, and the
+/// prefix of its tensors and other nodes) and so in `hls-backend`, whose layers take their node's
+/// name (per-layer HLS overrides use it too).
+pub fn layer_name(l: usize) -> String {
+    format!("layer{l}")
+}
 
 /// The bit widths of one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +234,7 @@ impl QuantConfig {
     /// momentum in [0, 1) and a positive epsilon, ReLU unless in float mode, and what the
     /// [`Target`] needs.
     pub fn validate(&self) -> Result<()> {
-        let cfg = |message: String| HawqError::Config { what: "quantization config".into(), message };
+        let cfg = |message: String| Error::Config { what: "quantization config".into(), message };
         if self.widths.len() < 2 {
             return Err(cfg(format!("needs at least two widths (inputs and outputs), got {:?}", self.widths)));
         }
@@ -285,7 +293,7 @@ impl QuantConfig {
 
     /// The settings FPGA firmware cannot take, each with the change that fixes it.
     fn validate_fpga(&self) -> Result<()> {
-        let fpga = |setting: &str, message: String| HawqError::InvalidSetting { setting: setting.into(), message };
+        let fpga = |setting: &str, message: String| Error::InvalidSetting { setting: setting.into(), message };
         if !self.quantize {
             return Err(fpga("target", "Target::Fpga needs a quantized model (quantize = true)".into()));
         }
@@ -323,7 +331,7 @@ impl QuantConfig {
     /// Reads the JSON form.
     pub fn from_json(text: &str) -> Result<QuantConfig> {
         let c: QuantConfig = serde_json::from_str(text)
-            .map_err(|e| HawqError::Config { what: "quantization config JSON".into(), message: e.to_string() })?;
+            .map_err(|e| Error::Config { what: "quantization config JSON".into(), message: e.to_string() })?;
         c.validate()?;
         Ok(c)
     }
@@ -331,6 +339,6 @@ impl QuantConfig {
     /// The JSON form (pretty-printed).
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self)
-            .map_err(|e| HawqError::Config { what: "quantization config JSON".into(), message: e.to_string() })
+            .map_err(|e| Error::Config { what: "quantization config JSON".into(), message: e.to_string() })
     }
 }

@@ -1,6 +1,6 @@
 //! A labelled data set in memory, batching, splitting, and a seeded synthetic task.
 
-use crate::error::{HawqError, Result, check_finite};
+use crate::error::{Error, Result, check_finite};
 use crate::rng::SplitMix64;
 
 /// Features (row-major `[n, n_features]`) and class labels.
@@ -27,17 +27,17 @@ impl Dataset {
         n_classes: usize,
     ) -> Result<Dataset> {
         if labels.is_empty() || features.is_empty() {
-            return Err(HawqError::EmptyDataset { what: what.to_string() });
+            return Err(Error::EmptyDataset { what: what.to_string() });
         }
         if n_features == 0 || features.len() != labels.len() * n_features {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: what.to_string(),
                 message: format!("{} values for {} samples of {n_features} features", features.len(), labels.len()),
             });
         }
         check_finite(&format!("{what} features"), &features)?;
         if let Some(i) = labels.iter().position(|&l| l >= n_classes) {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: what.to_string(),
                 message: format!("label {} of sample {i} is not below {n_classes} classes", labels[i]),
             });
@@ -54,10 +54,7 @@ impl Dataset {
         n_classes: usize,
     ) -> Result<Dataset> {
         if n_classes == 0 || !targets.len().is_multiple_of(n_classes) {
-            return Err(HawqError::Shape {
-                what: what.to_string(),
-                message: "targets do not divide into classes".into(),
-            });
+            return Err(Error::Shape { what: what.to_string(), message: "targets do not divide into classes".into() });
         }
         let labels = targets
             .chunks(n_classes)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong in `hawq-core`. Each variant names the layer, quantizer, file or
 /// data item concerned.
 #[derive(Debug, thiserror::Error)]
-pub enum HawqError {
+pub enum Error {
     /// A bit width outside `1..=32`.
     #[error("{what}: bit width {bits} is out of range (1..=32)")]
     InvalidBits {
@@ -102,13 +102,13 @@ pub enum HawqError {
     },
 }
 
-/// `Result` with [`HawqError`].
-pub type Result<T> = std::result::Result<T, HawqError>;
+/// `Result` with [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
 
-/// Fails with [`HawqError::NonFinite`] at the first NaN or infinity of `values`.
+/// Fails with [`Error::NonFinite`] at the first NaN or infinity of `values`.
 pub(crate) fn check_finite(what: &str, values: &[f32]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(HawqError::NonFinite { what: what.to_string(), index, value: f64::from(values[index]) }),
+        Some(index) => Err(Error::NonFinite { what: what.to_string(), index, value: f64::from(values[index]) }),
         None => Ok(()),
     }
 }

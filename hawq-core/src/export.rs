@@ -15,14 +15,20 @@
 use qonnx_ir::builder::GraphBuilder;
 use qonnx_ir::ops::RoundingMode;
 use qonnx_ir::transform::{QcdqReport, infer_datatypes, infer_shapes, qonnx_to_qcdq};
-use qonnx_ir::{Dim, Model, Tensor};
+use qonnx_ir::{Dim, IntRange, Model, Tensor};
 
-use crate::error::{HawqError, Result};
+use crate::bits::layer_name;
+use crate::error::{Error, Result};
 use crate::integer::IntegerMlp;
 use crate::quantizer::weight_range;
 
 /// Name of the graph input.
 pub const INPUT: &str = "global_in";
+/// Name of the input's `Quant` node. Each layer `l` is named [`layer_name`]`(l)` (`layer{l}`):
+/// its `MatMul` node has that name, and its other nodes and tensors carry it as a prefix
+/// (`{layer}_weight`, `{layer}_weight_quant`, `{layer}_bias`, `{layer}_bias_quant`,
+/// `{layer}_bias_add`, `{layer}_relu`, `{layer}_act_quant`).
+pub const INPUT_QUANT: &str = "input_quant";
 
 /// Export settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,8 +46,8 @@ impl Default for ExportOptions {
     }
 }
 
-fn qerr(what: &str) -> impl FnOnce(qonnx_ir::Error) -> HawqError + '_ {
-    move |source| HawqError::Qonnx { what: what.to_string(), source }
+fn qerr(what: &str) -> impl FnOnce(qonnx_ir::Error) -> Error + '_ {
+    move |source| Error::Qonnx { what: what.to_string(), source }
 }
 
 /// A scale tensor: a scalar when every channel shares it, else `shape` (broadcasting along the
@@ -58,32 +64,40 @@ fn scale_tensor(scales: &[f32], shape: &[usize]) -> Result<Tensor> {
 pub fn export_qonnx(int: &IntegerMlp, opts: &ExportOptions) -> Result<Model> {
     let mut b = GraphBuilder::new(&opts.name);
     let x = b.input_f32(INPUT, &[Dim::Param("N".into()), Dim::Value(int.d_in() as i64)]);
-    let r = int.input_range;
-    let mut h = b.quant(&x, int.input_scale, 0.0, r.bits, r.signed, r.narrow, RoundingMode::Round);
+    let mut h =
+        b.named_quant(INPUT_QUANT, &x, Tensor::scalar_f32(int.input_scale), 0.0, int.input_range, RoundingMode::Round);
     for (l, layer) in int.layers.iter().enumerate() {
+        let name = layer_name(l);
         let d_out = layer.d_out;
         let wv: Vec<f32> =
             layer.weight.iter().enumerate().map(|(k, &v)| v as f32 * layer.weight_scales[k % d_out]).collect();
         let w = Tensor::from_f32(&[layer.d_in, d_out], wv).map_err(qerr("weight"))?;
-        let w = b.initializer(&format!("layer{l}_weight"), w);
-        let wr = weight_range(layer.weight_bits);
+        let w = b.initializer(&format!("{name}_weight"), w);
         let ws = scale_tensor(&layer.weight_scales, &[1, d_out])?;
-        let wq = b.quant_tensor(&w, ws, 0.0, wr.bits, wr.signed, wr.narrow, RoundingMode::Round);
+        let wq = b.named_quant(
+            &format!("{name}_weight_quant"),
+            &w,
+            ws,
+            0.0,
+            weight_range(layer.weight_bits),
+            RoundingMode::Round,
+        );
         let bv: Vec<f32> = layer.bias.iter().zip(&layer.bias_scales).map(|(&v, &s)| v as f32 * s).collect();
-        let bias = b.initializer(&format!("layer{l}_bias"), Tensor::from_f32(&[d_out], bv).map_err(qerr("bias"))?);
+        let bias = b.initializer(&format!("{name}_bias"), Tensor::from_f32(&[d_out], bv).map_err(qerr("bias"))?);
         let bias = if opts.quantize_bias {
             let bs = scale_tensor(&layer.bias_scales, &[d_out])?;
-            b.quant_tensor(&bias, bs, 0.0, layer.bias_bits, true, false, RoundingMode::Round)
+            let range = IntRange::new(layer.bias_bits, true, false);
+            b.named_quant(&format!("{name}_bias_quant"), &bias, bs, 0.0, range, RoundingMode::Round)
         } else {
             bias
         };
-        let y = b.node("MatMul", &[&h, &wq], &[]);
-        let mut y = b.node("Add", &[&y, &bias], &[]);
+        let y = b.named_node(&name, "MatMul", &[&h, &wq], &[]);
+        let mut y = b.named_node(&format!("{name}_bias_add"), "Add", &[&y, &bias], &[]);
         if layer.relu {
-            y = b.node("Relu", &[&y], &[]);
+            y = b.named_node(&format!("{name}_relu"), "Relu", &[&y], &[]);
         }
-        let o = layer.output;
-        h = b.quant(&y, layer.output_scale, 0.0, o.bits, o.signed, o.narrow, RoundingMode::Round);
+        let scale = Tensor::scalar_f32(layer.output_scale);
+        h = b.named_quant(&format!("{name}_act_quant"), &y, scale, 0.0, layer.output, RoundingMode::Round);
     }
     b.output_f32(&h);
     let mut model = b.build();
@@ -112,7 +126,7 @@ pub fn export_qcdq(int: &IntegerMlp, opts: &ExportOptions) -> Result<(Model, Qcd
     let mut model = export_qonnx(int, &ExportOptions { quantize_bias: false, ..opts.clone() })?;
     let report = qonnx_to_qcdq(&mut model).map_err(qerr("QONNX to QCDQ"))?;
     if !report.skipped.is_empty() {
-        return Err(HawqError::Config {
+        return Err(Error::Config {
             what: "QCDQ export".into(),
             message: format!("quantizers not representable in QCDQ: {:?}", report.skipped),
         });

@@ -12,7 +12,7 @@ pub use prepared::PreparedMlp;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HawqError, Result, check_finite};
+use crate::error::{Error, Result, check_finite};
 use crate::quantizer::{IntRange, Requant, ScaleMode, quantize};
 
 /// One layer of an [`IntegerMlp`]: `q_out = clamp(requant(q_in · W + b))`.
@@ -81,7 +81,7 @@ impl IntegerMlp {
         layers: Vec<IntegerLayer>,
         scale_mode: ScaleMode,
     ) -> Result<IntegerMlp> {
-        let cfg = |what: String, message: String| HawqError::Config { what, message };
+        let cfg = |what: String, message: String| Error::Config { what, message };
         if layers.is_empty() {
             return Err(cfg("integer model".into(), "has no layers".into()));
         }
@@ -146,10 +146,10 @@ impl IntegerMlp {
     pub(crate) fn check_batch(&self, q: &[i64]) -> Result<usize> {
         let d = self.d_in();
         if q.is_empty() {
-            return Err(HawqError::EmptyDataset { what: "integer model input".into() });
+            return Err(Error::EmptyDataset { what: "integer model input".into() });
         }
         if !q.len().is_multiple_of(d) {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: "integer model input".into(),
                 message: format!("{} values are not a multiple of {d} features", q.len()),
             });

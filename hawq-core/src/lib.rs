@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use hawq_core::{QuantConfig, backend::Cpu};
-//! # fn main() -> Result<(), hawq_core::HawqError> {
+//! # fn main() -> Result<(), hawq_core::Error> {
 //! let device = Default::default();
 //! let model = QuantConfig::uniform(&[4, 8, 3], 8).init::<Cpu>(&device, 7)?;
 //! let integer = model.to_integer()?;
@@ -35,9 +35,9 @@ pub mod record;
 pub mod rng;
 pub mod train;
 
-pub use bits::{BitConfig, HiddenActivation, QuantConfig, Target};
+pub use bits::{BitConfig, HiddenActivation, QuantConfig, Target, layer_name};
 pub use data::Dataset;
-pub use error::{HawqError, Result};
+pub use error::{Error, Result};
 pub use integer::{IntegerLayer, IntegerMlp};
 pub use mlp::{IntegerForward, QuantMlp, QuantWarning};
 pub use quantizer::{Granularity, IntRange, Requant, ScaleMode};

@@ -5,7 +5,7 @@
 use burn::prelude::*;
 
 use crate::bits::{BitConfig, HiddenActivation, QuantConfig};
-use crate::error::{HawqError, Result, check_finite};
+use crate::error::{Error, Result, check_finite};
 use crate::integer::{IntegerLayer, IntegerMlp};
 use crate::layers::{
     BatchNormFold, BatchNormFoldConfig, QuantAct, QuantActConfig, QuantLinear, QuantLinearConfig, from_host_f64,
@@ -241,7 +241,7 @@ impl<B: Backend> QuantMlp<B> {
     /// non-finite parameters or unrepresentable multipliers.
     pub fn to_integer_with_warnings(&self) -> Result<(IntegerMlp, Vec<QuantWarning>)> {
         if !self.config.quantize {
-            return Err(HawqError::Config {
+            return Err(Error::Config {
                 what: "model".into(),
                 message: "a float-mode model has no integer form".into(),
             });
@@ -309,7 +309,7 @@ impl<B: Backend> QuantMlp<B> {
         if x.dtype() != native {
             // burn 0.21 keys the default float type by device type: NdArray<f32> and
             // NdArray<f64> share one, and whichever a process uses first wins.
-            return Err(HawqError::Config {
+            return Err(Error::Config {
                 what: "backend".into(),
                 message: format!(
                     "tensors are {:?} but the backend's float type is {native:?} (burn's per-device default \

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 
 /// Significant bits of a dyadic requantization multiplier `b`: `2^(B−1) ≤ b < 2^B` (except that
 /// rounding may give exactly `2^B`). 24 bits keep `acc · b` exact in f64 for accumulators up to
@@ -36,65 +36,11 @@ pub enum Granularity {
     PerChannel,
 }
 
-/// The integer range of a quantizer, with QONNX's `signed` and `narrow` meanings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IntRange {
-    /// Bit width, 1..=32.
-    pub bits: u32,
-    /// Signed (two's complement) range.
-    pub signed: bool,
-    /// Narrow range: drops the most negative value (signed) or the largest one (unsigned).
-    pub narrow: bool,
-}
+pub use qonnx_ir::IntRange;
 
-impl IntRange {
-    /// A range of `bits` bits.
-    pub fn new(bits: u32, signed: bool, narrow: bool) -> IntRange {
-        IntRange { bits, signed, narrow }
-    }
-
-    /// Signed 1-bit ranges are bipolar: values −1 and +1.
-    pub fn is_bipolar(&self) -> bool {
-        self.bits == 1 && self.signed
-    }
-
-    /// The smallest integer.
-    pub fn min(&self) -> i64 {
-        if self.is_bipolar() {
-            -1
-        } else if self.signed {
-            -(1i64 << (self.bits - 1)) + i64::from(self.narrow)
-        } else {
-            0
-        }
-    }
-
-    /// The largest integer.
-    pub fn max(&self) -> i64 {
-        if self.is_bipolar() {
-            1
-        } else if self.signed {
-            (1i64 << (self.bits - 1)) - 1
-        } else {
-            (1i64 << self.bits) - 1 - i64::from(self.narrow)
-        }
-    }
-
-    /// Clamps `v` into the range (bipolar: the sign, with 0 → +1).
-    pub fn clamp(&self, v: i64) -> i64 {
-        if self.is_bipolar() { if v >= 0 { 1 } else { -1 } } else { v.clamp(self.min(), self.max()) }
-    }
-
-    /// The largest magnitude used to derive a scale: `2^(b−1) − 1` signed (1 for bipolar),
-    /// `2^b − 1` unsigned.
-    pub fn scale_denominator(&self) -> f32 {
-        if self.signed { ((1i64 << (self.bits - 1)) - 1).max(1) as f32 } else { ((1i64 << self.bits) - 1) as f32 }
-    }
-}
-
-/// Checks a bit width: 1..=32, else [`HawqError::InvalidBits`] naming `what`.
+/// Checks a bit width: 1..=32, else [`Error::InvalidBits`] naming `what`.
 pub fn check_bits(what: &str, bits: u32) -> Result<()> {
-    if (1..=32).contains(&bits) { Ok(()) } else { Err(HawqError::InvalidBits { what: what.to_string(), bits }) }
+    if (1..=32).contains(&bits) { Ok(()) } else { Err(Error::InvalidBits { what: what.to_string(), bits }) }
 }
 
 /// Rounds half to even (numpy's `round`, QONNX's `ROUND`).
@@ -336,7 +282,7 @@ impl Requant {
     pub fn from_scales(s_acc: f64, s_out: f64, mode: ScaleMode, layer: usize) -> Result<Requant> {
         let m = s_acc / s_out;
         if !(m.is_finite() && m > 0.0) {
-            return Err(HawqError::Multiplier { layer, multiplier: m });
+            return Err(Error::Multiplier { layer, multiplier: m });
         }
         if mode == ScaleMode::PowerOfTwo {
             let e = log2_floor(m);
@@ -347,7 +293,7 @@ impl Requant {
         let e = log2_floor(m);
         let c = DYADIC_MULTIPLIER_BITS as i32 - 1 - e;
         if !(0..=100).contains(&c) {
-            return Err(HawqError::Multiplier { layer, multiplier: m });
+            return Err(Error::Multiplier { layer, multiplier: m });
         }
         let b = (m * 2f64.powi(c)).round_ties_even() as i64;
         Ok(Requant::Dyadic { b, c: c as u32 })

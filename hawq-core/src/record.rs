@@ -9,7 +9,7 @@ use burn::record::{BinBytesRecorder, DoublePrecisionSettings, NamedMpkFileRecord
 use serde::{Deserialize, Serialize};
 
 use crate::bits::QuantConfig;
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 use crate::mlp::QuantMlp;
 
 /// Format tag of the JSON file.
@@ -33,8 +33,8 @@ pub struct SavedModel {
     pub weight_scales: Vec<Vec<f32>>,
 }
 
-fn file_err(path: &Path, e: impl std::fmt::Display) -> HawqError {
-    HawqError::File { path: path.to_path_buf(), message: e.to_string() }
+fn file_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::File { path: path.to_path_buf(), message: e.to_string() }
 }
 
 /// The two files of a saved model: `<path>.mpk` and `<path>.json`.
@@ -76,10 +76,8 @@ pub fn load<B: Backend>(path: &Path, device: &B::Device) -> Result<QuantMlp<B>> 
 /// The same model on another backend (for example float32 training → float64 checks), through
 /// a double-precision in-memory record.
 pub fn to_backend<B1: Backend, B2: Backend>(model: &QuantMlp<B1>, device: &B2::Device) -> Result<QuantMlp<B2>> {
-    let bad = |e: burn::record::RecorderError| HawqError::Config {
-        what: "backend conversion".into(),
-        message: e.to_string(),
-    };
+    let bad =
+        |e: burn::record::RecorderError| Error::Config { what: "backend conversion".into(), message: e.to_string() };
     let recorder = BinBytesRecorder::<DoublePrecisionSettings>::default();
     let bytes = Recorder::<B1>::record(&recorder, model.clone().into_record(), ()).map_err(bad)?;
     let record = Recorder::<B2>::load(&recorder, bytes, device).map_err(bad)?;

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bits::QuantConfig;
 use crate::data::Dataset;
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 use crate::layers::{from_host, to_host};
 use crate::metrics::{Metrics, exact_f64, exact_f64_opt, metrics};
 use crate::mlp::QuantMlp;
@@ -103,7 +103,7 @@ impl TrainConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |m: &str| Err(HawqError::Config { what: "training config".into(), message: m.to_string() });
+        let bad = |m: &str| Err(Error::Config { what: "training config".into(), message: m.to_string() });
         if self.batch_size == 0 {
             return bad("batch size is zero");
         }
@@ -148,11 +148,11 @@ pub struct TrainOutcome<B: AutodiffBackend> {
 
 fn check_data<B: Backend>(model: &QuantMlp<B>, data: &Dataset, what: &str) -> Result<()> {
     if data.is_empty() {
-        return Err(HawqError::EmptyDataset { what: what.to_string() });
+        return Err(Error::EmptyDataset { what: what.to_string() });
     }
     let (d_in, d_out) = (model.config.widths[0], model.config.widths[model.config.widths.len() - 1]);
     if data.n_features != d_in || data.n_classes > d_out {
-        return Err(HawqError::Shape {
+        return Err(Error::Shape {
             what: what.to_string(),
             message: format!(
                 "{} features and {} classes for a model with {d_in} inputs and {d_out} outputs",
@@ -318,7 +318,7 @@ fn run<B: AutodiffBackend>(
             }
             let value = f64::from(to_host(loss.clone())[0]);
             if !value.is_finite() {
-                return Err(HawqError::NonFinite {
+                return Err(Error::NonFinite {
                     what: format!("training loss, epoch {epoch} batch {b}"),
                     index: 0,
                     value,
@@ -406,8 +406,8 @@ pub struct CheckpointMeta {
     pub history: Vec<EpochReport>,
 }
 
-fn file_err(path: &Path, e: impl std::fmt::Display) -> HawqError {
-    HawqError::File { path: path.to_path_buf(), message: e.to_string() }
+fn file_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::File { path: path.to_path_buf(), message: e.to_string() }
 }
 
 /// Reads `checkpoint.json` of the checkpoint directory `dir`.

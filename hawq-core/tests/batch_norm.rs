@@ -24,7 +24,7 @@ use hawq_core::export::{ExportOptions, INPUT, export_qonnx};
 use hawq_core::layers::{QuantBnLinear, QuantBnLinearConfig, QuantLinearConfig};
 use hawq_core::rng::SplitMix64;
 use hawq_core::train::{TrainConfig, evaluate, train};
-use hawq_core::{Dataset, Granularity, HawqError, IntegerMlp, QuantConfig, QuantMlp, ScaleMode};
+use hawq_core::{Dataset, Error, Granularity, IntegerMlp, QuantConfig, QuantMlp, ScaleMode};
 
 type B = Cpu64;
 type Ad = Autodiff<Cpu64>;
@@ -316,11 +316,11 @@ fn nested_autodiff_hvp_through_the_fold_matches_central_differences() {
 #[test]
 fn batch_norm_flags_are_validated() {
     let e = QuantConfig::uniform(&[4, 8, 3], 8).with_batch_norm(&[true]).validate().unwrap_err();
-    assert!(matches!(e, HawqError::Config { .. }), "{e}");
+    assert!(matches!(e, Error::Config { .. }), "{e}");
     let e = QuantConfig::uniform(&[4, 8, 3], 8).with_batch_norm_hidden().with_bn_settings(1.0, 1e-5).validate();
-    assert!(matches!(e, Err(HawqError::Config { .. })));
+    assert!(matches!(e, Err(Error::Config { .. })));
     let e = QuantConfig::uniform(&[4, 8, 3], 8).with_batch_norm_hidden().with_bn_settings(0.9, 0.0).validate();
-    assert!(matches!(e, Err(HawqError::Config { .. })));
+    assert!(matches!(e, Err(Error::Config { .. })));
     let c = QuantConfig::uniform(&[4, 8, 3], 8).with_batch_norm_hidden();
     assert_eq!(c.batch_norm, vec![true, false]);
     let m = c.init::<B>(&Default::default(), 0).unwrap();

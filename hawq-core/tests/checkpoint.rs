@@ -9,7 +9,7 @@ use hawq_core::backend::CpuTrain;
 use hawq_core::train::{
     CHECKPOINT_FILE, CheckpointConfig, EpochReport, TrainConfig, TrainOutcome, read_checkpoint, resume, train,
 };
-use hawq_core::{Dataset, HawqError, QuantConfig, QuantMlp};
+use hawq_core::{Dataset, Error, QuantConfig, QuantMlp};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("hawq-core-ckpt-{name}-{}", std::process::id()));
@@ -154,9 +154,9 @@ fn early_stopping_resumes_from_the_best_epoch() {
     std::fs::remove_dir_all(&dir2).ok();
 }
 
-fn file_error_path(e: HawqError) -> PathBuf {
+fn file_error_path(e: Error) -> PathBuf {
     match e {
-        HawqError::File { path, .. } => path,
+        Error::File { path, .. } => path,
         other => panic!("expected a file error, got {other}"),
     }
 }
@@ -179,7 +179,7 @@ fn bad_checkpoints_are_typed_errors_naming_the_file() {
     // A checkpoint setting that never writes.
     let never = TrainConfig { checkpoint: Some(CheckpointConfig::every(&dir, 0)), ..tc.clone() };
     let model = config().init::<CpuTrain>(&device, 0).unwrap();
-    assert!(matches!(train(model, &train_set, None, &never, &mut |_| {}), Err(HawqError::Config { .. })));
+    assert!(matches!(train(model, &train_set, None, &never, &mut |_| {}), Err(Error::Config { .. })));
 
     let write = TrainConfig { checkpoint: Some(CheckpointConfig::every(&dir, 1)), ..tc.clone() };
     train(config().init::<CpuTrain>(&device, 0).unwrap(), &train_set, Some(&valid), &write, &mut |_| {}).unwrap();
@@ -189,7 +189,7 @@ fn bad_checkpoints_are_typed_errors_naming_the_file() {
     // Data that does not fit the saved model.
     let wrong = Dataset::synthetic_blobs(50, 5, 4, 1.0, 1).unwrap();
     let e = resume::<CpuTrain>(&dir, &device, &wrong, None, &tc, &mut |_| {}).unwrap_err();
-    assert!(matches!(e, HawqError::Shape { .. }), "{e}");
+    assert!(matches!(e, Error::Shape { .. }), "{e}");
 
     // A truncated optimizer record.
     let opt = files.join("optimizer.bin");

@@ -6,7 +6,7 @@ use burn::prelude::*;
 use hawq_core::backend::{Cpu, CpuTrain};
 use hawq_core::integer::IntegerMlp;
 use hawq_core::train::{TrainConfig, train};
-use hawq_core::{BitConfig, Dataset, HawqError, IntRange, QuantConfig, ScaleMode};
+use hawq_core::{BitConfig, Dataset, Error, IntRange, QuantConfig, ScaleMode};
 
 #[test]
 fn bit_widths_out_of_range() {
@@ -15,22 +15,19 @@ fn bit_widths_out_of_range() {
         let mut c = QuantConfig::uniform(&[4, 8, 3], 8);
         c.layers[1] = BitConfig { weight: bad, activation: 8, bias: 32 };
         let e = c.init::<Cpu>(&device, 0).unwrap_err();
-        assert!(
-            matches!(e, HawqError::InvalidBits { bits, ref what } if bits == bad && what == "layer 1 weight"),
-            "{e}"
-        );
+        assert!(matches!(e, Error::InvalidBits { bits, ref what } if bits == bad && what == "layer 1 weight"), "{e}");
     }
     let c = QuantConfig { input_bits: 0, ..QuantConfig::uniform(&[4, 3], 8) };
-    assert!(matches!(c.validate(), Err(HawqError::InvalidBits { .. })));
+    assert!(matches!(c.validate(), Err(Error::InvalidBits { .. })));
 }
 
 #[test]
 fn widths_that_do_not_chain() {
     let mut c = QuantConfig::uniform(&[4, 8, 3], 8);
     c.layers.push(BitConfig::uniform(8));
-    assert!(matches!(c.validate(), Err(HawqError::Config { .. })));
-    assert!(matches!(QuantConfig::uniform(&[4], 8).validate(), Err(HawqError::Config { .. })));
-    assert!(matches!(QuantConfig::uniform(&[4, 0, 3], 8).validate(), Err(HawqError::Config { .. })));
+    assert!(matches!(c.validate(), Err(Error::Config { .. })));
+    assert!(matches!(QuantConfig::uniform(&[4], 8).validate(), Err(Error::Config { .. })));
+    assert!(matches!(QuantConfig::uniform(&[4, 0, 3], 8).validate(), Err(Error::Config { .. })));
     // Integer layers whose widths do not chain.
     let device = Default::default();
     let int = QuantConfig::uniform(&[4, 8, 3], 8).init::<Cpu>(&device, 0).unwrap().to_integer().unwrap();
@@ -48,21 +45,21 @@ fn nan_in_weights_or_data_and_empty_data() {
     w[5] = f32::NAN;
     model.layers[0].weight = Param::from_tensor(Tensor::from_data(TensorData::new(w, [4, 8]), &device));
     let e = model.to_integer().unwrap_err();
-    assert!(matches!(e, HawqError::NonFinite { ref what, index: 5, .. } if what == "layer 0 weight"), "{e}");
+    assert!(matches!(e, Error::NonFinite { ref what, index: 5, .. } if what == "layer 0 weight"), "{e}");
 
     let e = Dataset::new("train", vec![1.0, f32::NAN, 0.0, 0.0], vec![0, 1], 2, 2).unwrap_err();
-    assert!(matches!(e, HawqError::NonFinite { index: 1, .. }), "{e}");
+    assert!(matches!(e, Error::NonFinite { index: 1, .. }), "{e}");
     let e = Dataset::new("train", vec![], vec![], 2, 2).unwrap_err();
-    assert!(matches!(e, HawqError::EmptyDataset { .. }), "{e}");
+    assert!(matches!(e, Error::EmptyDataset { .. }), "{e}");
     // An empty set handed to training directly.
     let empty = Dataset { features: vec![], labels: vec![], n_features: 4, n_classes: 3 };
     let m = QuantConfig::uniform(&[4, 8, 3], 8).init::<CpuTrain>(&device, 0).unwrap();
     let e = train(m, &empty, None, &TrainConfig::default(), &mut |_| {}).unwrap_err();
-    assert!(matches!(e, HawqError::EmptyDataset { .. }), "{e}");
+    assert!(matches!(e, Error::EmptyDataset { .. }), "{e}");
     // NaN data in the integer engine's input.
     let int = QuantConfig::uniform(&[4, 8, 3], 8).init::<Cpu>(&device, 0).unwrap().to_integer().unwrap();
-    assert!(matches!(int.quantize_input(&[0.0, f32::NAN, 0.0, 0.0]), Err(HawqError::NonFinite { .. })));
-    assert!(matches!(int.forward_int(&[1, 2, 3]), Err(HawqError::Shape { .. })));
+    assert!(matches!(int.quantize_input(&[0.0, f32::NAN, 0.0, 0.0]), Err(Error::NonFinite { .. })));
+    assert!(matches!(int.forward_int(&[1, 2, 3]), Err(Error::Shape { .. })));
 }
 
 #[test]
@@ -84,7 +81,7 @@ fn save_and_load_round_trip() {
     assert!(loaded.input_act.frozen);
     assert_eq!(loaded.to_integer().unwrap(), model.to_integer().unwrap());
     let e = hawq_core::record::load::<Cpu>(&dir.join("missing"), &device).unwrap_err();
-    assert!(matches!(e, HawqError::File { .. }), "{e}");
+    assert!(matches!(e, Error::File { .. }), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -106,5 +106,5 @@ fn qcdq_form_equals_integer_engine() {
     assert_eq!(equal, total);
     // 16-bit inputs are not representable in QCDQ: a typed error.
     let int16 = integer_model(QuantConfig::uniform(&[16, 8, 5], 8), &test);
-    assert!(matches!(export_qcdq(&int16, &ExportOptions::default()), Err(hawq_core::HawqError::Config { .. })));
+    assert!(matches!(export_qcdq(&int16, &ExportOptions::default()), Err(hawq_core::Error::Config { .. })));
 }

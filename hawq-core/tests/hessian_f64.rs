@@ -11,7 +11,7 @@ use hawq_core::hessian::{
     top_eigenvalues,
 };
 use hawq_core::rng::SplitMix64;
-use hawq_core::{Dataset, HawqError, HiddenActivation, QuantConfig, QuantMlp};
+use hawq_core::{Dataset, Error, HiddenActivation, QuantConfig, QuantMlp};
 
 type B = Cpu64;
 type Ad = Autodiff<Cpu64>;
@@ -292,7 +292,7 @@ fn non_finite_losses_stop_with_the_iteration_named() {
     let huge = hvp.perturbed(&[1e200, 0.0, 0.0, 0.0]).unwrap();
     let config = TraceConfig { max_iter: 5, tol: 0.0, batches_per_probe: 1, ..TraceConfig::default() };
     match hutchinson_trace(&huge, &batches, &config, &mut |_| {}) {
-        Err(HawqError::HessianNonFinite { quantity, iteration, value, .. }) => {
+        Err(Error::HessianNonFinite { quantity, iteration, value, .. }) => {
             assert_eq!((quantity.as_str(), iteration), ("loss", 1));
             assert!(value.is_infinite());
         }
@@ -301,10 +301,10 @@ fn non_finite_losses_stop_with_the_iteration_named() {
     // A NaN weight poisons every batch (0 · NaN = NaN): the first probe stops.
     let nan = hvp.perturbed(&[f64::NAN, 0.0, 0.0, 0.0]).unwrap();
     let err = hutchinson_trace(&nan, &batches, &config, &mut |_| {}).unwrap_err();
-    assert!(matches!(err, HawqError::HessianNonFinite { iteration: 0, .. }), "{err}");
+    assert!(matches!(err, Error::HessianNonFinite { iteration: 0, .. }), "{err}");
     let err = top_eigenvalues(&nan, &batches, &EigenConfig::default(), &mut |_| {}).unwrap_err();
     println!("{err}");
-    assert!(matches!(err, HawqError::HessianNonFinite { iteration: 0, .. }), "{err}");
+    assert!(matches!(err, Error::HessianNonFinite { iteration: 0, .. }), "{err}");
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn assert_layer0_stops(hvp: &Hvp<B>, data: &HessianData<B>, quantity: &str) -> T
     let err = hutchinson_trace(hvp, data, &config, &mut |_| probes += 1).unwrap_err();
     println!("{err}");
     match &err {
-        HawqError::HessianNonFinite { quantity: q, layer, iteration, value } => {
+        Error::HessianNonFinite { quantity: q, layer, iteration, value } => {
             assert_eq!((q.as_str(), layer.as_str(), *iteration), (quantity, "layer0", 1));
             assert!(!value.is_finite());
         }
@@ -392,7 +392,7 @@ fn assert_layer0_stops(hvp: &Hvp<B>, data: &HessianData<B>, quantity: &str) -> T
     assert_eq!(probes, 1);
     let err = top_eigenvalues(hvp, data, &EigenConfig::default(), &mut |_| {}).unwrap_err();
     assert!(
-        matches!(&err, HawqError::HessianNonFinite { quantity: q, layer, iteration: 0, .. }
+        matches!(&err, Error::HessianNonFinite { quantity: q, layer, iteration: 0, .. }
             if q == quantity && layer == "layer0"),
         "{err}"
     );
@@ -419,10 +419,10 @@ fn a_layer_without_trainable_parameters_is_named() {
     let hvp = Hvp::<B>::new(model);
     let config = TraceConfig { max_iter: 3, ..TraceConfig::default() };
     let err = hutchinson_trace(&hvp, &batches, &config, &mut |_| {}).unwrap_err();
-    assert!(matches!(&err, HawqError::NoParameters { layer, .. } if layer == "layer1"), "{err}");
+    assert!(matches!(&err, Error::NoParameters { layer, .. } if layer == "layer1"), "{err}");
     let err = top_eigenvalues(&hvp, &batches, &EigenConfig::default(), &mut |_| {}).unwrap_err();
-    assert!(matches!(&err, HawqError::NoParameters { layer, .. } if layer == "layer1"), "{err}");
-    assert!(matches!(hvp.gradient(&batches), Err(HawqError::NoParameters { .. })));
+    assert!(matches!(&err, Error::NoParameters { layer, .. } if layer == "layer1"), "{err}");
+    assert!(matches!(hvp.gradient(&batches), Err(Error::NoParameters { .. })));
     // The other layers can still be estimated.
     let others = TraceConfig { layers: Some(vec![0, 2]), ..config };
     let r = hutchinson_trace(&hvp, &batches, &others, &mut |_| {}).unwrap();
@@ -476,26 +476,26 @@ fn bad_inputs_give_typed_errors() {
     let batches = HessianData::<B>::new(&data, 4, &device).unwrap();
     let hvp = Hvp::<B>::new(model.clone());
     let empty = Dataset { features: vec![], labels: vec![], n_features: 2, n_classes: 2 };
-    assert!(matches!(HessianData::<B>::new(&empty, 4, &device), Err(HawqError::EmptyDataset { .. })));
-    assert!(matches!(HessianData::<B>::new(&data, 0, &device), Err(HawqError::InvalidSetting { .. })));
+    assert!(matches!(HessianData::<B>::new(&empty, 4, &device), Err(Error::EmptyDataset { .. })));
+    assert!(matches!(HessianData::<B>::new(&data, 0, &device), Err(Error::InvalidSetting { .. })));
     let zero = TraceConfig { max_iter: 0, ..TraceConfig::default() };
     let err = hutchinson_trace(&hvp, &batches, &zero, &mut |_| {}).unwrap_err();
-    assert!(matches!(err, HawqError::InvalidSetting { .. }), "{err}");
+    assert!(matches!(err, Error::InvalidSetting { .. }), "{err}");
     let err = top_eigenvalues(&hvp, &batches, &EigenConfig { max_iter: 0, ..EigenConfig::default() }, &mut |_| {})
         .unwrap_err();
-    assert!(matches!(err, HawqError::InvalidSetting { .. }), "{err}");
+    assert!(matches!(err, Error::InvalidSetting { .. }), "{err}");
     let missing = TraceConfig { layers: Some(vec![7]), ..TraceConfig::default() };
     let err = hutchinson_trace(&hvp, &batches, &missing, &mut |_| {}).unwrap_err();
-    assert!(matches!(&err, HawqError::NoParameters { layer, .. } if layer == "layer7"), "{err}");
+    assert!(matches!(&err, Error::NoParameters { layer, .. } if layer == "layer7"), "{err}");
     let frozen = Hvp::<B>::new(model.no_grad());
     let err = hutchinson_trace(&frozen, &batches, &TraceConfig::default(), &mut |_| {}).unwrap_err();
-    assert!(matches!(&err, HawqError::NoParameters { layer, .. } if layer == "layer0"), "{err}");
+    assert!(matches!(&err, Error::NoParameters { layer, .. } if layer == "layer0"), "{err}");
     let wide = Dataset::synthetic_blobs(8, 5, 2, 1.0, 1).unwrap();
     let wide = HessianData::<B>::new(&wide, 4, &device).unwrap();
-    assert!(matches!(hvp.hvp_flat(&wide, &vec![0.0; hvp.num_params()]), Err(HawqError::Shape { .. })));
-    assert!(matches!(hvp.hvp_flat(&batches, &[1.0]), Err(HawqError::Shape { .. })));
+    assert!(matches!(hvp.hvp_flat(&wide, &vec![0.0; hvp.num_params()]), Err(Error::Shape { .. })));
+    assert!(matches!(hvp.hvp_flat(&batches, &[1.0]), Err(Error::Shape { .. })));
     let tanh_quant = QuantConfig::uniform(&[2, 2], 8).with_hidden_activation(HiddenActivation::Tanh);
-    assert!(matches!(tanh_quant.validate(), Err(HawqError::Config { .. })));
+    assert!(matches!(tanh_quant.validate(), Err(Error::Config { .. })));
 }
 
 #[test]

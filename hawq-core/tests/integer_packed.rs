@@ -186,7 +186,7 @@ fn packed_predict_reports_non_finite_inputs() {
     let at = x.len() - 3;
     x[at] = f32::INFINITY;
     match m.predict(&x) {
-        Err(hawq_core::HawqError::NonFinite { index, .. }) => assert_eq!(index, at),
+        Err(hawq_core::Error::NonFinite { index, .. }) => assert_eq!(index, at),
         other => panic!("expected a non-finite input error, got {other:?}"),
     }
 }

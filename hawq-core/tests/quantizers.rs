@@ -153,8 +153,8 @@ fn requantization_multipliers() {
 
 #[test]
 fn bits_out_of_range_are_typed_errors() {
-    assert!(matches!(check_bits("x", 0), Err(hawq_core::HawqError::InvalidBits { bits: 0, .. })));
-    assert!(matches!(check_bits("x", 33), Err(hawq_core::HawqError::InvalidBits { bits: 33, .. })));
+    assert!(matches!(check_bits("x", 0), Err(hawq_core::Error::InvalidBits { bits: 0, .. })));
+    assert!(matches!(check_bits("x", 33), Err(hawq_core::Error::InvalidBits { bits: 33, .. })));
     assert!(check_bits("x", 1).is_ok() && check_bits("x", 32).is_ok());
 }
 
@@ -224,5 +224,5 @@ fn percentile_activation_range_ignores_an_outlier() {
     assert!(model.acts.iter().all(|a| a.config.percentile == Some(p)));
     assert_eq!(model.input_act.config.percentile, None);
     let bad = hawq_core::QuantConfig::uniform(&[4, 8, 3], 8).with_act_percentile(30.0);
-    assert!(matches!(bad.validate(), Err(hawq_core::HawqError::Config { .. })));
+    assert!(matches!(bad.validate(), Err(hawq_core::Error::Config { .. })));
 }

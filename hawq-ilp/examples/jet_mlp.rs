@@ -3,10 +3,10 @@
 //!
 //! Run with `cargo run -p hawq-ilp --example jet_mlp`.
 
-use hawq_ilp::{Candidate, IlpError, Layer, Problem, SolveOptions, Sweep, solve, sweep};
+use hawq_ilp::{Candidate, Error, Layer, Problem, SolveOptions, Sweep, solve, sweep};
 use qonnx_ir::cost::LayerCost;
 
-fn main() -> Result<(), IlpError> {
+fn main() -> Result<(), Error> {
     // (name, fan-in, fan-out, Hessian trace) — traces as a Hutchinson estimate might give.
     let shapes = [("fc1", 16, 64, 25.0), ("fc2", 64, 32, 4.0), ("fc3", 32, 32, 2.5), ("output", 32, 5, 9.0)];
     let mut problem = Problem::new();

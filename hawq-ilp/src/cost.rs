@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::IlpError;
+use crate::error::Error;
 use crate::problem::Problem;
 
 /// A per-layer, per-candidate table of a cost measured or estimated elsewhere
@@ -31,23 +31,23 @@ impl CostTable {
     }
 
     /// The value for a layer's candidate.
-    pub fn lookup(&self, layer: &str, candidate: &str) -> Result<f64, IlpError> {
+    pub fn lookup(&self, layer: &str, candidate: &str) -> Result<f64, Error> {
         self.entries
             .get(layer)
             .and_then(|m| m.get(candidate))
             .copied()
-            .ok_or_else(|| IlpError::MissingTableEntry { layer: layer.to_string(), candidate: candidate.to_string() })
+            .ok_or_else(|| Error::MissingTableEntry { layer: layer.to_string(), candidate: candidate.to_string() })
     }
 
     /// Writes this table's values into `problem` as the cost `name` of every
     /// candidate. Every layer and candidate of the problem must have an entry,
     /// finite and non-negative.
-    pub fn apply(&self, problem: &mut Problem, name: &str) -> Result<(), IlpError> {
+    pub fn apply(&self, problem: &mut Problem, name: &str) -> Result<(), Error> {
         for layer in &mut problem.layers {
             for c in &mut layer.candidates {
                 let v = self.lookup(&layer.name, &c.label)?;
                 if !v.is_finite() || v < 0.0 {
-                    return Err(IlpError::InvalidCost {
+                    return Err(Error::InvalidCost {
                         layer: layer.name.clone(),
                         candidate: c.label.clone(),
                         cost: name.to_string(),
@@ -74,7 +74,7 @@ mod tests {
         );
         let mut t = CostTable::new();
         t.insert("fc1", "w2", 10.0);
-        assert!(matches!(t.apply(&mut p, "latency"), Err(IlpError::MissingTableEntry { .. })));
+        assert!(matches!(t.apply(&mut p, "latency"), Err(Error::MissingTableEntry { .. })));
         t.insert("fc1", "w4", 12.0);
         t.apply(&mut p, "latency").unwrap();
         assert_eq!(p.layers[0].candidates[1].costs["latency"], 12.0);

@@ -1,13 +1,11 @@
 //! The crate's single error type.
 
-use thiserror::Error;
-
 /// Everything that can go wrong while building, validating or solving a
 /// bit-allocation problem. Messages name the layer, candidate and cost
 /// involved.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum IlpError {
+pub enum Error {
     /// The problem has no layers.
     #[error("the problem has no layers")]
     NoLayers,
@@ -176,8 +174,11 @@ pub enum IlpError {
     Json(String),
 }
 
-impl From<serde_json::Error> for IlpError {
+impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        IlpError::Json(e.to_string())
+        Error::Json(e.to_string())
     }
 }
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -61,7 +61,7 @@ mod problem;
 mod solution;
 mod solve;
 
-pub use error::IlpError;
+pub use error::{Error, Result};
 pub use pareto::{FrontOptions, ParetoFront, ParetoPoint, Sweep, SweepPoint, pareto_front, sweep};
 pub use problem::{Budget, Candidate, Layer, Problem};
 pub use solution::{Algorithm, Choice, Method, Solution, SolveOptions, SolveStats};

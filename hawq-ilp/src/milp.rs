@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem as Lp, SolutionStatus, SolveOptions as LpOptions};
 
-use crate::error::IlpError;
+use crate::error::Error;
 use crate::model::Shifted;
 
 /// microlp's answer.
@@ -31,7 +31,7 @@ pub(crate) fn solve(
     alive: &[Vec<usize>],
     warm: Option<&[usize]>,
     deadline: Option<Instant>,
-) -> Result<MilpOutcome, IlpError> {
+) -> Result<MilpOutcome, Error> {
     let ng = m.groups();
     let nb = m.budgets();
     let s_omega = m.omega.iter().flatten().copied().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
@@ -76,14 +76,14 @@ pub(crate) fn solve(
                 .collect(),
         );
     }
-    let result = catch_unwind(AssertUnwindSafe(|| lp.solve_with(opts)))
-        .map_err(|_| IlpError::Solver("microlp panicked".into()))?;
+    let result =
+        catch_unwind(AssertUnwindSafe(|| lp.solve_with(opts))).map_err(|_| Error::Solver("microlp panicked".into()))?;
     let outcome = match result {
         Ok(o) => o,
         Err(microlp::Error::Infeasible) => {
             return Ok(MilpOutcome { best: None, proven: true, nodes: 0 });
         }
-        Err(e) => return Err(IlpError::Solver(e.to_string())),
+        Err(e) => return Err(Error::Solver(e.to_string())),
     };
     let nodes = outcome.stats().nodes_solved;
     let Some(sol) = outcome.solution() else {
@@ -97,12 +97,12 @@ pub(crate) fn solve(
         }
         let on: Vec<usize> = vars[g].iter().filter(|&&(_, x)| sol.var_value(x) > 0.5).map(|&(i, _)| i).collect();
         if on.len() != 1 {
-            return Err(IlpError::Solver(format!("microlp chose {} options for group {g}", on.len())));
+            return Err(Error::Solver(format!("microlp chose {} options for group {g}", on.len())));
         }
         sel.push(on[0]);
     }
     if !m.feasible(&sel) {
-        return Err(IlpError::Solver("microlp's selection exceeds a budget when checked exactly".into()));
+        return Err(Error::Solver("microlp's selection exceeds a budget when checked exactly".into()));
     }
     let obj = m.objective(&sel);
     Ok(MilpOutcome { best: Some((sel, obj)), proven: sol.status() == SolutionStatus::Optimal, nodes })

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::IlpError;
+use crate::error::Error;
 use crate::presolve;
 use crate::problem::{Problem, budget_tolerance};
 use crate::solution::{Choice, Solution, SolveOptions};
@@ -45,7 +45,7 @@ impl ParetoFront {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontOptions {
     /// Largest number of partial selections kept after any layer; past it the
-    /// computation stops with [`IlpError::FrontTooLarge`].
+    /// computation stops with [`Error::FrontTooLarge`].
     pub max_labels: usize,
 }
 
@@ -58,7 +58,7 @@ impl Default for FrontOptions {
 /// The exact Pareto front of (ΣΩ, total of `cost`) over every selection that
 /// meets the problem's budgets (a budget on `cost` itself truncates the
 /// front), ties and fixed layers.
-pub fn pareto_front(problem: &Problem, cost: &str, options: &FrontOptions) -> Result<ParetoFront, IlpError> {
+pub fn pareto_front(problem: &Problem, cost: &str, options: &FrontOptions) -> Result<ParetoFront, Error> {
     problem.check_cost_name(cost)?;
     let ix = problem.indexed()?;
     // Report budgets that cannot be met the same way a solve does.
@@ -131,7 +131,7 @@ pub fn pareto_front(problem: &Problem, cost: &str, options: &FrontOptions) -> Re
         }
         let next = non_dominated(next);
         if next.len() > options.max_labels {
-            return Err(IlpError::FrontTooLarge {
+            return Err(Error::FrontTooLarge {
                 cap: options.max_labels,
                 layer: problem.layers[ix.groups[g][0]].name.clone(),
             });
@@ -231,8 +231,8 @@ impl Sweep {
         (0..=n).map(|i| self.start + i as f64 * self.step).collect()
     }
 
-    fn check(&self, spec: &str) -> Result<(), IlpError> {
-        let bad = |reason: &str| IlpError::InvalidSweep { spec: spec.to_string(), reason: reason.to_string() };
+    fn check(&self, spec: &str) -> Result<(), Error> {
+        let bad = |reason: &str| Error::InvalidSweep { spec: spec.to_string(), reason: reason.to_string() };
         if !(self.start.is_finite() && self.stop.is_finite() && self.step.is_finite()) {
             return Err(bad("start, stop and step must be finite numbers"));
         }
@@ -250,10 +250,10 @@ impl Sweep {
 }
 
 impl FromStr for Sweep {
-    type Err = IlpError;
+    type Err = Error;
 
-    fn from_str(spec: &str) -> Result<Self, IlpError> {
-        let bad = |reason: &str| IlpError::InvalidSweep { spec: spec.to_string(), reason: reason.to_string() };
+    fn from_str(spec: &str) -> Result<Self, Error> {
+        let bad = |reason: &str| Error::InvalidSweep { spec: spec.to_string(), reason: reason.to_string() };
         let (cost, range) = spec.split_once('=').ok_or_else(|| bad("expected cost=start:stop:step"))?;
         let parts: Vec<&str> = range.split(':').collect();
         if parts.len() != 3 || cost.trim().is_empty() {
@@ -281,7 +281,7 @@ pub struct SweepPoint {
 /// Solves the problem at each budget of the sweep (the problem's other
 /// budgets stay; a budget on the swept cost is replaced). Infeasible budgets
 /// are reported in their point; any other error stops the sweep.
-pub fn sweep(problem: &Problem, sweep: &Sweep, options: &SolveOptions) -> Result<Vec<SweepPoint>, IlpError> {
+pub fn sweep(problem: &Problem, sweep: &Sweep, options: &SolveOptions) -> Result<Vec<SweepPoint>, Error> {
     sweep.check(&format!("{}={}:{}:{}", sweep.cost, sweep.start, sweep.stop, sweep.step))?;
     problem.check_cost_name(&sweep.cost)?;
     let mut p = problem.clone();
@@ -291,7 +291,7 @@ pub fn sweep(problem: &Problem, sweep: &Sweep, options: &SolveOptions) -> Result
         p.budgets.push(crate::Budget::new(sweep.cost.clone(), budget));
         let point = match solve(&p, options) {
             Ok(s) => SweepPoint { budget, solution: Some(s), error: None },
-            Err(e @ (IlpError::InfeasibleBudget { .. } | IlpError::InfeasibleCombination { .. })) => {
+            Err(e @ (Error::InfeasibleBudget { .. } | Error::InfeasibleCombination { .. })) => {
                 SweepPoint { budget, solution: None, error: Some(e.to_string()) }
             }
             Err(e) => return Err(e),

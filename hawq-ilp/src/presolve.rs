@@ -2,7 +2,7 @@
 //! budget that cannot be met, drop candidates that cost more than a budget
 //! leaves room for, and drop dominated candidates.
 
-use crate::error::IlpError;
+use crate::error::Error;
 use crate::problem::{Indexed, Problem, budget_tolerance};
 
 /// One option of a group: a candidate index taken by every member layer.
@@ -44,11 +44,11 @@ pub(crate) struct Reduced {
 }
 
 /// Presolves `problem` (validating it first).
-pub(crate) fn presolve(problem: &Problem) -> Result<Reduced, IlpError> {
+pub(crate) fn presolve(problem: &Problem) -> Result<Reduced, Error> {
     presolve_indexed(problem, &problem.indexed()?)
 }
 
-pub(crate) fn presolve_indexed(problem: &Problem, ix: &Indexed) -> Result<Reduced, IlpError> {
+pub(crate) fn presolve_indexed(problem: &Problem, ix: &Indexed) -> Result<Reduced, Error> {
     let budget_names: Vec<String> = ix.budgets.iter().map(|&(k, _)| ix.cost_names[k].clone()).collect();
     let limits: Vec<f64> = ix.budgets.iter().map(|&(_, l)| l).collect();
     let cap: Vec<f64> = limits.iter().map(|&l| l + budget_tolerance(l)).collect();
@@ -80,7 +80,7 @@ pub(crate) fn presolve_indexed(problem: &Problem, ix: &Indexed) -> Result<Reduce
     let minimal = minimal_totals(&groups, budget_names.len());
     for j in 0..budget_names.len() {
         if minimal[j] > cap[j] {
-            return Err(IlpError::InfeasibleBudget {
+            return Err(Error::InfeasibleBudget {
                 cost: budget_names[j].clone(),
                 budget: limits[j],
                 minimal: minimal[j],
@@ -145,8 +145,8 @@ pub(crate) fn presolve_indexed(problem: &Problem, ix: &Indexed) -> Result<Reduce
 }
 
 /// The error for budgets that cannot be met together.
-pub(crate) fn joint_infeasible_error(names: &[String], minimal: &[f64]) -> IlpError {
-    IlpError::InfeasibleCombination {
+pub(crate) fn joint_infeasible_error(names: &[String], minimal: &[f64]) -> Error {
+    Error::InfeasibleCombination {
         minimal: names.iter().zip(minimal).map(|(n, m)| format!("{n}={m}")).collect::<Vec<_>>().join(", "),
     }
 }
@@ -193,7 +193,7 @@ mod tests {
             .layer(Layer::new("b").candidate(Candidate::new("z", 0.0).cost("bops", 4.0)))
             .budget("bops", 10.0);
         let err = presolve(&p).unwrap_err();
-        assert_eq!(err, IlpError::InfeasibleBudget { cost: "bops".into(), budget: 10.0, minimal: 11.0 });
+        assert_eq!(err, Error::InfeasibleBudget { cost: "bops".into(), budget: 10.0, minimal: 11.0 });
         assert!(err.to_string().contains("minimal achievable total is 11"));
     }
 }

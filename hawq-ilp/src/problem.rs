@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::IlpError;
+use crate::error::Error;
 
 /// One configuration a layer may take (for example weights at 4 bits and
 /// activations at 6 bits), with its sensitivity Ω and its costs.
@@ -143,12 +143,12 @@ impl Problem {
     }
 
     /// Parses a problem from its JSON table.
-    pub fn from_json(text: &str) -> Result<Self, IlpError> {
+    pub fn from_json(text: &str) -> Result<Self, Error> {
         Ok(serde_json::from_str(text)?)
     }
 
     /// Writes the problem as pretty-printed JSON.
-    pub fn to_json(&self) -> Result<String, IlpError> {
+    pub fn to_json(&self) -> Result<String, Error> {
         Ok(serde_json::to_string_pretty(self)?)
     }
 
@@ -165,41 +165,41 @@ impl Problem {
 
     /// Checks the whole problem: names, numbers, ties and fixed layers.
     /// Every solve calls it first.
-    pub fn validate(&self) -> Result<(), IlpError> {
+    pub fn validate(&self) -> Result<(), Error> {
         self.indexed().map(|_| ())
     }
 
     /// The unknown-cost error for `cost`, or `Ok` when the table defines it.
-    pub(crate) fn check_cost_name(&self, cost: &str) -> Result<(), IlpError> {
+    pub(crate) fn check_cost_name(&self, cost: &str) -> Result<(), Error> {
         let names = self.cost_names();
         if names.iter().any(|n| n == cost) {
             Ok(())
         } else {
-            Err(IlpError::UnknownCost { cost: cost.to_string(), known: names.join(", ") })
+            Err(Error::UnknownCost { cost: cost.to_string(), known: names.join(", ") })
         }
     }
 
     /// Validates and converts to index form.
-    pub(crate) fn indexed(&self) -> Result<Indexed, IlpError> {
+    pub(crate) fn indexed(&self) -> Result<Indexed, Error> {
         if self.layers.is_empty() {
-            return Err(IlpError::NoLayers);
+            return Err(Error::NoLayers);
         }
         let cost_names = self.cost_names();
         let mut by_name = HashMap::new();
         for (i, layer) in self.layers.iter().enumerate() {
             if by_name.insert(layer.name.as_str(), i).is_some() {
-                return Err(IlpError::DuplicateLayer { layer: layer.name.clone() });
+                return Err(Error::DuplicateLayer { layer: layer.name.clone() });
             }
             if layer.candidates.is_empty() {
-                return Err(IlpError::EmptyLayer { layer: layer.name.clone() });
+                return Err(Error::EmptyLayer { layer: layer.name.clone() });
             }
             let mut labels = HashMap::new();
             for c in &layer.candidates {
                 if labels.insert(c.label.as_str(), ()).is_some() {
-                    return Err(IlpError::DuplicateCandidate { layer: layer.name.clone(), candidate: c.label.clone() });
+                    return Err(Error::DuplicateCandidate { layer: layer.name.clone(), candidate: c.label.clone() });
                 }
                 if !c.omega.is_finite() {
-                    return Err(IlpError::InvalidOmega {
+                    return Err(Error::InvalidOmega {
                         layer: layer.name.clone(),
                         candidate: c.label.clone(),
                         value: c.omega,
@@ -208,14 +208,14 @@ impl Problem {
                 for name in &cost_names {
                     match c.costs.get(name) {
                         None => {
-                            return Err(IlpError::MissingCost {
+                            return Err(Error::MissingCost {
                                 layer: layer.name.clone(),
                                 candidate: c.label.clone(),
                                 cost: name.clone(),
                             });
                         }
                         Some(&v) if !v.is_finite() || v < 0.0 => {
-                            return Err(IlpError::InvalidCost {
+                            return Err(Error::InvalidCost {
                                 layer: layer.name.clone(),
                                 candidate: c.label.clone(),
                                 cost: name.clone(),
@@ -231,10 +231,10 @@ impl Problem {
         let mut budgets: Vec<(usize, f64)> = Vec::new();
         for b in &self.budgets {
             let Some(k) = cost_names.iter().position(|n| *n == b.cost) else {
-                return Err(IlpError::UnknownCost { cost: b.cost.clone(), known: cost_names.join(", ") });
+                return Err(Error::UnknownCost { cost: b.cost.clone(), known: cost_names.join(", ") });
             };
             if !b.limit.is_finite() {
-                return Err(IlpError::InvalidBudget { cost: b.cost.clone(), value: b.limit });
+                return Err(Error::InvalidBudget { cost: b.cost.clone(), value: b.limit });
             }
             match budgets.iter_mut().find(|(kk, _)| *kk == k) {
                 // Two budgets on one cost: the tighter one binds.
@@ -256,7 +256,7 @@ impl Problem {
             let mut first: Option<usize> = None;
             for name in tie {
                 let Some(&i) = by_name.get(name.as_str()) else {
-                    return Err(IlpError::UnknownLayer { layer: name.clone(), context: "tie".into() });
+                    return Err(Error::UnknownLayer { layer: name.clone(), context: "tie".into() });
                 };
                 match first {
                     None => first = Some(i),
@@ -272,10 +272,10 @@ impl Problem {
         let mut fixed: Vec<Option<usize>> = vec![None; n];
         for (name, label) in &self.fixed {
             let Some(&i) = by_name.get(name.as_str()) else {
-                return Err(IlpError::UnknownLayer { layer: name.clone(), context: "fixed".into() });
+                return Err(Error::UnknownLayer { layer: name.clone(), context: "fixed".into() });
             };
             let Some(c) = self.layers[i].candidates.iter().position(|c| c.label == *label) else {
-                return Err(IlpError::UnknownCandidate {
+                return Err(Error::UnknownCandidate {
                     layer: name.clone(),
                     candidate: label.clone(),
                     context: "fixed".into(),
@@ -301,7 +301,7 @@ impl Problem {
                 if let Some(c) = fixed[i] {
                     match (group_fixed[g], owner) {
                         (Some(prev), Some(o)) if prev != c => {
-                            return Err(IlpError::ConflictingFix {
+                            return Err(Error::ConflictingFix {
                                 layer: self.layers[i].name.clone(),
                                 candidate: self.layers[i].candidates[c].label.clone(),
                                 other: self.layers[o].candidates[prev].label.clone(),
@@ -319,8 +319,8 @@ impl Problem {
     }
 }
 
-fn check_same_labels(a: &Layer, b: &Layer) -> Result<(), IlpError> {
-    let mismatch = |detail: String| IlpError::TieMismatch { first: a.name.clone(), other: b.name.clone(), detail };
+fn check_same_labels(a: &Layer, b: &Layer) -> Result<(), Error> {
+    let mismatch = |detail: String| Error::TieMismatch { first: a.name.clone(), other: b.name.clone(), detail };
     if a.candidates.len() != b.candidates.len() {
         return Err(mismatch(format!("{} candidates against {}", a.candidates.len(), b.candidates.len())));
     }
@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn conflicting_fix_through_tie() {
         let p = two_layers().tie(["a", "b"]).fix("a", "x").fix("b", "y");
-        assert!(matches!(p.validate(), Err(IlpError::ConflictingFix { .. })));
+        assert!(matches!(p.validate(), Err(Error::ConflictingFix { .. })));
     }
 
     #[test]

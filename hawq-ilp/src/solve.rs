@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::bnb::{self, Limits, Stop};
-use crate::error::IlpError;
+use crate::error::Error;
 use crate::lagrange;
 use crate::milp;
 use crate::model::Shifted;
@@ -19,11 +19,11 @@ const AUTO_NODE_BUDGET: u64 = 200_000;
 /// Chooses one candidate per layer minimising ΣΩ within every budget.
 ///
 /// Errors: any validation error of [`Problem::validate`];
-/// [`IlpError::InfeasibleBudget`] naming the minimal achievable total when one
-/// budget alone cannot be met; [`IlpError::InfeasibleCombination`] when the
-/// budgets cannot be met together; [`IlpError::LimitReached`] when a limit
+/// [`Error::InfeasibleBudget`] naming the minimal achievable total when one
+/// budget alone cannot be met; [`Error::InfeasibleCombination`] when the
+/// budgets cannot be met together; [`Error::LimitReached`] when a limit
 /// runs out before any feasible selection is found.
-pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, IlpError> {
+pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, Error> {
     let start = Instant::now();
     let deadline = options.time_limit.map(|t| start + t);
     let red = presolve::presolve(problem)?;
@@ -66,7 +66,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, IlpE
                 None if out.proven => {
                     return Err(joint_infeasible_error(&red.budget_names, &red.minimal));
                 }
-                None => return Err(IlpError::LimitReached("microlp time limit".into())),
+                None => return Err(Error::LimitReached("microlp time limit".into())),
             }
         }
         Algorithm::Auto | Algorithm::BranchAndBound => {
@@ -98,7 +98,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, IlpE
                         return Err(joint_infeasible_error(&red.budget_names, &red.minimal));
                     }
                     (None, None) => {
-                        return Err(IlpError::LimitReached("time limit".into()));
+                        return Err(Error::LimitReached("time limit".into()));
                     }
                 }
             } else {
@@ -112,7 +112,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, IlpE
                             Some(Stop::Time) => "time limit",
                             _ => "node limit",
                         };
-                        return Err(IlpError::LimitReached(why.into()));
+                        return Err(Error::LimitReached(why.into()));
                     }
                 }
             }

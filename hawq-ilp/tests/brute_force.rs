@@ -3,7 +3,7 @@
 //! enumerates every index vector with integer arithmetic for the costs.
 
 use hawq_ilp::{
-    Algorithm, Candidate, FrontOptions, IlpError, Layer, Problem, SolveOptions, Sweep, pareto_front, solve, sweep,
+    Algorithm, Candidate, Error, FrontOptions, Layer, Problem, SolveOptions, Sweep, pareto_front, solve, sweep,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -153,7 +153,7 @@ fn check_instance(seed: u64, inst: &Instance, algorithm: Algorithm) -> bool {
             }
             false
         }
-        (None, Err(IlpError::InfeasibleBudget { cost, budget, minimal })) => {
+        (None, Err(Error::InfeasibleBudget { cost, budget, minimal })) => {
             // The named minimum is the brute-force minimum of that cost alone.
             let k = COSTS.iter().position(|c| *c == cost).unwrap();
             let min = allowed(inst).iter().map(|idx| total(inst, idx, k)).min().unwrap();
@@ -161,7 +161,7 @@ fn check_instance(seed: u64, inst: &Instance, algorithm: Algorithm) -> bool {
             assert!(minimal > budget, "seed {seed}");
             true
         }
-        (None, Err(IlpError::InfeasibleCombination { .. })) => {
+        (None, Err(Error::InfeasibleCombination { .. })) => {
             // Each budget alone must be achievable, otherwise the error should
             // have named it.
             for &(k, lim) in &inst.budgets {
@@ -266,7 +266,7 @@ fn pareto_front_matches_brute_force_and_sweeps() {
                 }
                 checked += 1;
             }
-            Err(IlpError::InfeasibleBudget { .. } | IlpError::InfeasibleCombination { .. }) => {
+            Err(Error::InfeasibleBudget { .. } | Error::InfeasibleCombination { .. }) => {
                 assert!(expected.is_empty(), "seed {seed}");
             }
             Err(e) => panic!("seed {seed}: {e}"),

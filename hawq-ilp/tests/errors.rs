@@ -1,6 +1,6 @@
 //! Typed errors for bad input and infeasible budgets.
 
-use hawq_ilp::{Candidate, FrontOptions, IlpError, Layer, Problem, SolveOptions, Sweep, pareto_front, solve, sweep};
+use hawq_ilp::{Candidate, Error, FrontOptions, Layer, Problem, SolveOptions, Sweep, pareto_front, solve, sweep};
 
 fn layer(name: &str) -> Layer {
     Layer::new(name)
@@ -13,19 +13,19 @@ fn net() -> Problem {
     Problem::new().layer(layer("fc1")).layer(layer("fc2")).layer(layer("fc3"))
 }
 
-fn err(p: &Problem) -> IlpError {
+fn err(p: &Problem) -> Error {
     solve(p, &SolveOptions::default()).unwrap_err()
 }
 
 #[test]
 fn infeasible_budget_names_the_minimal_total() {
     let e = err(&net().budget("bops", 29.0));
-    assert_eq!(e, IlpError::InfeasibleBudget { cost: "bops".into(), budget: 29.0, minimal: 30.0 });
+    assert_eq!(e, Error::InfeasibleBudget { cost: "bops".into(), budget: 29.0, minimal: 30.0 });
     let msg = e.to_string();
     assert!(msg.contains("bops") && msg.contains("minimal achievable total is 30"), "{msg}");
     // A fixed layer raises the minimum.
     let e = err(&net().fix("fc2", "w8").budget("bops", 100.0));
-    assert!(matches!(e, IlpError::InfeasibleBudget { minimal, .. } if minimal == 110.0));
+    assert!(matches!(e, Error::InfeasibleBudget { minimal, .. } if minimal == 110.0));
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn budgets_infeasible_together() {
     };
     let p = Problem::new().layer(l("x")).layer(l("y")).budget("bops", 2.0).budget("size", 2.0);
     let e = err(&p);
-    assert!(matches!(e, IlpError::InfeasibleCombination { .. }), "{e}");
+    assert!(matches!(e, Error::InfeasibleCombination { .. }), "{e}");
     assert!(e.to_string().contains("bops=2") && e.to_string().contains("size=2"));
 }
 
@@ -47,7 +47,7 @@ fn nan_omega() {
     let mut p = net();
     p.layers[1].candidates[2].omega = f64::NAN;
     let e = err(&p);
-    assert!(matches!(&e, IlpError::InvalidOmega { layer, candidate, .. } if layer == "fc2" && candidate == "w8"));
+    assert!(matches!(&e, Error::InvalidOmega { layer, candidate, .. } if layer == "fc2" && candidate == "w8"));
     assert!(e.to_string().contains("fc2") && e.to_string().contains("w8"));
 }
 
@@ -56,32 +56,32 @@ fn negative_or_nan_cost() {
     let mut p = net();
     p.layers[0].candidates[1].costs.insert("bops".into(), -1.0);
     assert!(
-        matches!(err(&p), IlpError::InvalidCost { layer, cost, value, .. } if layer == "fc1" && cost == "bops" && value == -1.0)
+        matches!(err(&p), Error::InvalidCost { layer, cost, value, .. } if layer == "fc1" && cost == "bops" && value == -1.0)
     );
     let mut p = net();
     p.layers[2].candidates[0].costs.insert("size".into(), f64::NAN);
-    assert!(matches!(err(&p), IlpError::InvalidCost { layer, .. } if layer == "fc3"));
+    assert!(matches!(err(&p), Error::InvalidCost { layer, .. } if layer == "fc3"));
     let mut p = net();
     p.layers[2].candidates[0].costs.insert("size".into(), f64::INFINITY);
-    assert!(matches!(err(&p), IlpError::InvalidCost { .. }));
+    assert!(matches!(err(&p), Error::InvalidCost { .. }));
 }
 
 #[test]
 fn empty_layers_and_problem() {
     let p = net().layer(Layer::new("empty"));
-    assert_eq!(err(&p), IlpError::EmptyLayer { layer: "empty".into() });
-    assert_eq!(err(&Problem::new()), IlpError::NoLayers);
+    assert_eq!(err(&p), Error::EmptyLayer { layer: "empty".into() });
+    assert_eq!(err(&Problem::new()), Error::NoLayers);
 }
 
 #[test]
 fn unknown_cost_names() {
     let e = err(&net().budget("latency", 5.0));
-    assert!(matches!(&e, IlpError::UnknownCost { cost, .. } if cost == "latency"));
+    assert!(matches!(&e, Error::UnknownCost { cost, .. } if cost == "latency"));
     assert!(e.to_string().contains("bops, size"));
     let e = pareto_front(&net(), "luts", &FrontOptions::default()).unwrap_err();
-    assert!(matches!(e, IlpError::UnknownCost { .. }));
+    assert!(matches!(e, Error::UnknownCost { .. }));
     let s: Sweep = "dsp=1:2:1".parse().unwrap();
-    assert!(matches!(sweep(&net(), &s, &SolveOptions::default()), Err(IlpError::UnknownCost { .. })));
+    assert!(matches!(sweep(&net(), &s, &SolveOptions::default()), Err(Error::UnknownCost { .. })));
 }
 
 #[test]
@@ -89,21 +89,21 @@ fn missing_cost_and_bad_budget() {
     let mut p = net();
     p.layers[1].candidates[0].costs.remove("size");
     assert!(
-        matches!(err(&p), IlpError::MissingCost { layer, candidate, cost } if layer == "fc2" && candidate == "w2" && cost == "size")
+        matches!(err(&p), Error::MissingCost { layer, candidate, cost } if layer == "fc2" && candidate == "w2" && cost == "size")
     );
-    assert!(matches!(err(&net().budget("bops", f64::NAN)), IlpError::InvalidBudget { .. }));
+    assert!(matches!(err(&net().budget("bops", f64::NAN)), Error::InvalidBudget { .. }));
 }
 
 #[test]
 fn ties_and_fixed_are_checked() {
     let odd = Layer::new("odd").candidate(Candidate::new("w2", 1.0).cost("bops", 1.0).cost("size", 1.0));
     let e = err(&net().layer(odd).tie(["fc1", "odd"]));
-    assert!(matches!(e, IlpError::TieMismatch { .. }), "{e}");
-    assert!(matches!(err(&net().tie(["fc1", "nope"])), IlpError::UnknownLayer { .. }));
-    assert!(matches!(err(&net().fix("nope", "w2")), IlpError::UnknownLayer { .. }));
-    assert!(matches!(err(&net().fix("fc1", "w3")), IlpError::UnknownCandidate { .. }));
+    assert!(matches!(e, Error::TieMismatch { .. }), "{e}");
+    assert!(matches!(err(&net().tie(["fc1", "nope"])), Error::UnknownLayer { .. }));
+    assert!(matches!(err(&net().fix("nope", "w2")), Error::UnknownLayer { .. }));
+    assert!(matches!(err(&net().fix("fc1", "w3")), Error::UnknownCandidate { .. }));
     let dup = net().layer(layer("fc1"));
-    assert!(matches!(err(&dup), IlpError::DuplicateLayer { .. }));
+    assert!(matches!(err(&dup), Error::DuplicateLayer { .. }));
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn ties_and_fixed_shape_the_optimum() {
 #[test]
 fn bad_sweeps() {
     for spec in ["bops", "bops=1:2", "bops=a:2:1", "bops=5:1:1", "bops=1:5:0", "=1:2:1"] {
-        assert!(matches!(spec.parse::<Sweep>(), Err(IlpError::InvalidSweep { .. })), "{spec}");
+        assert!(matches!(spec.parse::<Sweep>(), Err(Error::InvalidSweep { .. })), "{spec}");
     }
     let s: Sweep = "bops=250000:550000:50000".parse().unwrap();
     assert_eq!(s.values().len(), 7);
@@ -130,5 +130,5 @@ fn bad_sweeps() {
 
 #[test]
 fn json_errors_are_typed() {
-    assert!(matches!(Problem::from_json("{ not json"), Err(IlpError::Json(_))));
+    assert!(matches!(Problem::from_json("{ not json"), Err(Error::Json(_))));
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HlsError, Result};
+use crate::error::{Error, Result};
 use crate::fixed::{FixedType, Overflow, Rounding};
 
 /// How the final Softmax is implemented.
@@ -77,7 +77,7 @@ pub struct HlsConfig {
     pub default_precision: String,
     /// Softmax implementation.
     pub softmax: SoftmaxImpl,
-    /// Per-layer overrides, by layer name (see `HlsModel` layer names, e.g. `dense_0`).
+    /// Per-layer overrides, by layer name (the `HlsModel` layer names: each layer takes its node's name, e.g. `layer0` for the first dense layer of a hawq-core export, `MatMul_0` in the QKeras tagger).
     pub layers: BTreeMap<String, LayerConfig>,
 }
 
@@ -101,11 +101,11 @@ impl Default for HlsConfig {
 impl HlsConfig {
     /// Reads a configuration from TOML (`.toml`) or JSON (anything else).
     pub fn from_file(path: &std::path::Path) -> Result<HlsConfig> {
-        let text = std::fs::read_to_string(path).map_err(|error| HlsError::Io { path: path.to_path_buf(), error })?;
+        let text = std::fs::read_to_string(path).map_err(|error| Error::Io { path: path.to_path_buf(), error })?;
         let cfg: HlsConfig = if path.extension().is_some_and(|e| e == "toml") {
-            toml::from_str(&text).map_err(|e| HlsError::Config(format!("{}: {e}", path.display())))?
+            toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
         } else {
-            serde_json::from_str(&text).map_err(|e| HlsError::Config(format!("{}: {e}", path.display())))?
+            serde_json::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
         };
         cfg.validate()?;
         Ok(cfg)
@@ -117,22 +117,22 @@ impl HlsConfig {
             || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             || self.name.starts_with(|c: char| c.is_ascii_digit())
         {
-            return Err(HlsError::Config(format!("name {:?} is not a C identifier", self.name)));
+            return Err(Error::Config(format!("name {:?} is not a C identifier", self.name)));
         }
         if !(self.clock_period_ns > 0.0 && self.clock_period_ns.is_finite()) {
-            return Err(HlsError::Config(format!("clock period {} ns", self.clock_period_ns)));
+            return Err(Error::Config(format!("clock period {} ns", self.clock_period_ns)));
         }
         if self.reuse_factor == 0 {
-            return Err(HlsError::Config("reuse factor 0".into()));
+            return Err(Error::Config("reuse factor 0".into()));
         }
         self.input_precision.parse::<FixedType>()?;
         self.default_precision.parse::<FixedType>()?;
         for (name, l) in &self.layers {
             if l.reuse_factor == Some(0) {
-                return Err(HlsError::Config(format!("layer {name}: reuse factor 0")));
+                return Err(Error::Config(format!("layer {name}: reuse factor 0")));
             }
             for p in [&l.result_precision, &l.weight_precision].into_iter().flatten() {
-                p.parse::<FixedType>().map_err(|e| HlsError::Config(format!("layer {name}: {e}")))?;
+                p.parse::<FixedType>().map_err(|e| Error::Config(format!("layer {name}: {e}")))?;
             }
         }
         Ok(())
@@ -145,18 +145,18 @@ impl HlsConfig {
 }
 
 impl FromStr for FixedType {
-    type Err = HlsError;
+    type Err = Error;
 
     /// Parses `ap_fixed<W,I[,Q[,O]]>`, `ap_ufixed<…>`, `ap_int<W>`, `ap_uint<W>`.
     fn from_str(s: &str) -> Result<FixedType> {
-        let bad = || HlsError::Precision(format!("cannot parse {s:?} (expected e.g. ap_fixed<16,6>)"));
+        let bad = || Error::Precision(format!("cannot parse {s:?} (expected e.g. ap_fixed<16,6>)"));
         let t = s.replace(' ', "");
         let (base, rest) = t.split_once('<').ok_or_else(bad)?;
         let args: Vec<&str> = rest.strip_suffix('>').ok_or_else(bad)?.split(',').collect();
         let num = |k: usize| -> Result<i64> { args.get(k).ok_or_else(bad)?.parse::<i64>().map_err(|_| bad()) };
         let w = num(0)?;
         if !(1..=i64::from(crate::fixed::MAX_WIDTH)).contains(&w) {
-            return Err(HlsError::Precision(format!("{s}: width {w} is outside 1..={}", crate::fixed::MAX_WIDTH)));
+            return Err(Error::Precision(format!("{s}: width {w} is outside 1..={}", crate::fixed::MAX_WIDTH)));
         }
         let (signed, int_bits, extra) = match base {
             "ap_fixed" => (true, num(1)?, &args[2.min(args.len())..]),

@@ -1,7 +1,7 @@
 //! The bit-accurate emulator: runs an [`HlsModel`] on a batch with exactly the integer semantics
 //! of the generated C++ (`ap_fixed` casts, exact accumulators, the table softmax).
 
-use crate::error::{HlsError, Result};
+use crate::error::{Error, Result};
 use crate::fixed::{FixedType, cast_slice};
 use crate::model::{HlsModel, LayerKind};
 use crate::softmax;
@@ -162,10 +162,7 @@ impl Emulator {
     pub fn run_raw(&self, x: &[i64]) -> Result<EmulatorOutput> {
         let n_in = self.model.n_inputs;
         if n_in == 0 || !x.len().is_multiple_of(n_in) {
-            return Err(HlsError::Input(format!(
-                "{} values are not a whole number of {n_in}-feature samples",
-                x.len()
-            )));
+            return Err(Error::Input(format!("{} values are not a whole number of {n_in}-feature samples", x.len())));
         }
         let n_out = self.model.n_outputs();
         let width = self.model.layers.iter().map(|l| l.n_out).chain([n_in]).max().unwrap_or(n_in);

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong in `hls-backend`, naming the node, layer, file or setting.
 #[derive(Debug, thiserror::Error)]
-pub enum HlsError {
+pub enum Error {
     /// The QONNX model could not be read or analysed.
     #[error(transparent)]
     Qonnx(#[from] qonnx_ir::Error),
@@ -49,5 +49,5 @@ pub enum HlsError {
     },
 }
 
-/// `Result` with [`HlsError`].
-pub type Result<T, E = HlsError> = std::result::Result<T, E>;
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

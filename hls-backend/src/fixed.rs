@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{HlsError, Result};
+use crate::error::{Error, Result};
 
 /// `ap_fixed` quantization (rounding) modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,9 +89,22 @@ impl FixedType {
     /// A type with truncation and wrap-around (the `ap_fixed` defaults).
     pub fn new(width: u32, int_bits: i32, signed: bool) -> Result<FixedType> {
         if !(1..=MAX_WIDTH).contains(&width) || (signed && width < 2 && int_bits < 1) {
-            return Err(HlsError::Precision(format!("width {width} is outside 1..={MAX_WIDTH}")));
+            return Err(Error::Precision(format!("width {width} is outside 1..={MAX_WIDTH}")));
         }
         Ok(FixedType { width, int_bits, signed, rounding: Rounding::Trn, overflow: Overflow::Wrap })
+    }
+
+    /// The explicit conversion from the workspace's integer vocabulary: the integers of `range`
+    /// scaled by `2^-frac`, i.e. `ap_[u]fixed<bits, bits − frac>` with the given quantization mode
+    /// and saturation (`AP_SAT_SYM` for a narrow signed range, which drops the most negative
+    /// value as the narrow range does; `AP_SAT` otherwise). Bipolar ranges and narrow unsigned
+    /// ranges have no `ap_fixed` equivalent and are refused.
+    pub fn from_int_range(range: qonnx_ir::IntRange, frac: i32, rounding: Rounding) -> Result<FixedType> {
+        if range.is_bipolar() || (range.narrow && !range.signed) {
+            return Err(Error::Precision(format!("the integer range {range:?} has no ap_fixed equivalent")));
+        }
+        let overflow = if range.narrow { Overflow::SatSym } else { Overflow::Sat };
+        Ok(FixedType::new(range.bits, range.bits as i32 - frac, range.signed)?.with_modes(rounding, overflow))
     }
 
     /// The same type with other quantization and overflow modes.
@@ -149,7 +162,7 @@ impl FixedType {
             }
             w += 1;
             if w > MAX_WIDTH {
-                return Err(HlsError::Precision(format!("range [{lo}, {hi}] needs more than {MAX_WIDTH} bits")));
+                return Err(Error::Precision(format!("range [{lo}, {hi}] needs more than {MAX_WIDTH} bits")));
             }
         }
     }

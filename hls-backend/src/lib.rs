@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use hls_backend::{HlsConfig, Emulator, lower::lower};
-//! # fn main() -> Result<(), hls_backend::HlsError> {
+//! # fn main() -> Result<(), hls_backend::Error> {
 //! let model = qonnx_ir::Model::load("../testdata/models/qkeras_jettagging.onnx")?;
 //! let config = HlsConfig { softmax: hls_backend::config::SoftmaxImpl::Skip, ..Default::default() };
 //! let hls = lower(&model, &config)?;
@@ -30,6 +30,6 @@ pub mod writer;
 
 pub use config::HlsConfig;
 pub use emulator::{Emulator, EmulatorOutput};
-pub use error::{HlsError, Result};
+pub use error::{Error, Result};
 pub use fixed::{FixedType, Overflow, Rounding};
 pub use model::{HlsModel, Layer, LayerKind};

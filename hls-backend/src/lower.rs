@@ -9,12 +9,13 @@
 
 use std::collections::HashSet;
 
+use qonnx_ir::IntRange;
 use qonnx_ir::ops::{QuantParams, RoundingMode, quant};
 use qonnx_ir::{Graph, Model, Node, Tensor, transform};
 
 use crate::config::{HlsConfig, SoftmaxImpl};
-use crate::error::{HlsError, Result};
-use crate::fixed::{FixedType, Overflow, Rounding};
+use crate::error::{Error, Result};
+use crate::fixed::{FixedType, Rounding};
 use crate::model::{Affine, Dense, HlsModel, Layer, LayerKind};
 
 /// Lowers `model` (cleaned up here on a copy) with `config`.
@@ -49,22 +50,26 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
     }
     let inputs = g.real_inputs();
     let [input] = inputs.as_slice() else {
-        return Err(HlsError::Structure(format!("the graph has {} inputs; one is supported", inputs.len())));
+        return Err(Error::Structure(format!("the graph has {} inputs; one is supported", inputs.len())));
     };
     let [output] = g.outputs.as_slice() else {
-        return Err(HlsError::Structure(format!("the graph has {} outputs; one is supported", g.outputs.len())));
+        return Err(Error::Structure(format!("the graph has {} outputs; one is supported", g.outputs.len())));
     };
     let n_inputs = match input.shape().as_deref() {
         Some([_, qonnx_ir::Dim::Value(n)]) => *n as usize,
         Some([qonnx_ir::Dim::Value(n)]) => *n as usize,
         other => {
-            return Err(HlsError::Structure(format!(
-                "input `{}` must be [batch, features], got {other:?}",
-                input.name
-            )));
+            return Err(Error::Structure(format!("input `{}` must be [batch, features], got {other:?}", input.name)));
         }
     };
-    let mut b = Builder { g, config, layers: Vec::new(), used: HashSet::new(), counts: Default::default() };
+    let mut b = Builder {
+        g,
+        config,
+        layers: Vec::new(),
+        used: HashSet::new(),
+        counts: Default::default(),
+        taken: HashSet::new(),
+    };
     // `input_precision` is for unquantized inputs. An input read by a QONNX Quant arrives in that
     // quantizer's type (its rounding and saturation included): the firmware's input conversion
     // then computes exactly what the Quant computes on the float input, and the Quant itself
@@ -90,7 +95,7 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
     }
     // Everything must have been used, either on the chain or as a parameter producer.
     if let Some(n) = g.nodes.iter().find(|n| !b.used.contains(&n.label())) {
-        return Err(HlsError::Structure(format!(
+        return Err(Error::Structure(format!(
             "node `{}` ({}) is not on the chain from input to output",
             n.label(),
             n.op_type
@@ -99,7 +104,7 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
     let mut layers = b.layers;
     for (name, lc) in &config.layers {
         if !layers.iter().any(|l| &l.name == name) {
-            return Err(HlsError::Config(format!(
+            return Err(Error::Config(format!(
                 "layer `{name}` does not exist (layers: {})",
                 layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
             )));
@@ -120,6 +125,8 @@ struct Builder<'a> {
     layers: Vec<Layer>,
     used: HashSet<String>,
     counts: std::collections::HashMap<&'static str, usize>,
+    /// Layer names given so far, lower-cased.
+    taken: HashSet<String>,
 }
 
 /// A constant operand after its quantizer: raw integers and their type.
@@ -132,10 +139,29 @@ struct Quantized {
 }
 
 impl<'a> Builder<'a> {
-    fn name(&mut self, kind: &'static str) -> String {
-        let k = self.counts.entry(kind).or_insert(0);
-        *k += 1;
-        format!("{kind}_{}", *k - 1)
+    /// The layer's name: its node's name, made a C identifier (characters other than ASCII
+    /// letters, digits and `_` become `_`; a name that does not start with a letter gets the
+    /// kind as prefix), so that the names a model's producer chose (hawq-core's `layer{l}`)
+    /// are the HLS layer names and override keys; `<kind>_<k>` for an unnamed node or a name
+    /// already taken (names are compared case-insensitively, as the C macros upper-case them).
+    fn name(&mut self, kind: &'static str, node: &Node) -> String {
+        let mut ident: String =
+            node.name().chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+        if !ident.is_empty() && !ident.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            ident = format!("{kind}_{ident}");
+        }
+        if ident.is_empty() || self.taken.contains(&ident.to_ascii_lowercase()) {
+            loop {
+                let k = self.counts.entry(kind).or_insert(0);
+                *k += 1;
+                ident = format!("{kind}_{}", *k - 1);
+                if !self.taken.contains(&ident.to_ascii_lowercase()) {
+                    break;
+                }
+            }
+        }
+        self.taken.insert(ident.to_ascii_lowercase());
+        ident
     }
 
     /// The one node that reads `tensor` as its data input.
@@ -143,16 +169,16 @@ impl<'a> Builder<'a> {
         let cons = self.g.consumers(tensor);
         match cons.as_slice() {
             [i] => Ok(&self.g.nodes[*i]),
-            [] => Err(HlsError::Structure(format!("tensor `{tensor}` is not read by any node and is not the output"))),
-            _ => Err(HlsError::Structure(format!(
+            [] => Err(Error::Structure(format!("tensor `{tensor}` is not read by any node and is not the output"))),
+            _ => Err(Error::Structure(format!(
                 "tensor `{tensor}` fans out to {} nodes; only chains are supported",
                 cons.len()
             ))),
         }
     }
 
-    fn unsupported(node: &Node, message: impl Into<String>) -> HlsError {
-        HlsError::Unsupported { node: node.label(), op: node.op_type.clone(), message: message.into() }
+    fn unsupported(node: &Node, message: impl Into<String>) -> Error {
+        Error::Unsupported { node: node.label(), op: node.op_type.clone(), message: message.into() }
     }
 
     /// Lowers `node` (which reads the chain's current tensor); returns the layer (if any) and the
@@ -164,14 +190,14 @@ impl<'a> Builder<'a> {
         match op.as_str() {
             "qonnx:Quant" | "qonnx:IntQuant" => {
                 let (ty, _) = self.quant_type(node)?;
-                let name = self.name("quant");
+                let name = self.name("quant", node);
                 Ok((
                     Some(Layer { name, nodes: vec![node.label()], kind: LayerKind::Cast, n_out: n_in, out_type: ty }),
                     out,
                 ))
             }
             "Relu" => {
-                let name = self.name("relu");
+                let name = self.name("relu", node);
                 Ok((
                     Some(Layer { name, nodes: vec![node.label()], kind: LayerKind::Relu, n_out: n_in, out_type: in_t }),
                     out,
@@ -190,11 +216,11 @@ impl<'a> Builder<'a> {
                     SoftmaxImpl::Lut => (LayerKind::Softmax, crate::softmax::output_type()),
                     SoftmaxImpl::Argmax => (LayerKind::Argmax, FixedType::new(16, 16, false)?),
                 };
-                let name = self.name("softmax");
+                let name = self.name("softmax", node);
                 let n_out = if kind == LayerKind::Argmax { 1 } else { n_in };
                 Ok((Some(Layer { name, nodes: vec![node.label()], kind, n_out, out_type: ty }), out))
             }
-            _ => Err(HlsError::UnsupportedOp { node: node.label(), op: node.op_type.clone() }),
+            _ => Err(Error::UnsupportedOp { node: node.label(), op: node.op_type.clone() }),
         }
     }
 
@@ -212,27 +238,29 @@ impl<'a> Builder<'a> {
         if z.iter().any(|&v| v != 0.0) {
             return Err(Self::unsupported(node, "a non-zero zero-point has no ap_fixed equivalent"));
         }
-        let bits = match b.iter().copied().collect::<Vec<_>>().as_slice() {
-            [v] if v.fract() == 0.0 && (1.0..=32.0).contains(v) => *v as u32,
-            _ => return Err(Self::unsupported(node, "the bit width must be one integer in 1..=32")),
-        };
-        let signed = node.attr_int("signed", 1) != 0;
-        let narrow = node.attr_int("narrow", 0) != 0;
-        if bits == 1 && signed {
+        if b.len() != 1 {
+            return Err(Self::unsupported(node, "the bit width must be one integer in 1..=32"));
+        }
+        let params = QuantParams::of_node(node, self.g)
+            .map_err(|e| Self::unsupported(node, format!("the bit width must be one integer in 1..=32 ({e})")))?;
+        let range = params.range;
+        if range.is_bipolar() {
             return Err(Self::unsupported(node, "1-bit signed (bipolar) quantization is not supported"));
         }
-        if narrow && !signed {
+        if range.narrow && !range.signed {
             return Err(Self::unsupported(node, "narrow unsigned range has no ap_fixed equivalent"));
         }
-        let mode = node.attr_string("rounding_mode", "ROUND");
-        let rounding = match RoundingMode::parse(&mode) {
-            Some(RoundingMode::Round) => Rounding::RndConv,
-            Some(RoundingMode::Floor) => Rounding::Trn,
-            Some(RoundingMode::Down) => Rounding::TrnZero,
-            Some(RoundingMode::HalfUp) => Rounding::RndInf,
-            Some(RoundingMode::HalfDown) => Rounding::RndZero,
-            _ => {
-                return Err(Self::unsupported(node, format!("rounding mode {mode:?} cannot be expressed in ap_fixed")));
+        let rounding = match params.rounding {
+            RoundingMode::Round => Rounding::RndConv,
+            RoundingMode::Floor => Rounding::Trn,
+            RoundingMode::Down => Rounding::TrnZero,
+            RoundingMode::HalfUp => Rounding::RndInf,
+            RoundingMode::HalfDown => Rounding::RndZero,
+            other => {
+                return Err(Self::unsupported(
+                    node,
+                    format!("rounding mode {:?} cannot be expressed in ap_fixed", other.name()),
+                ));
             }
         };
         let fracs = s
@@ -251,9 +279,9 @@ impl<'a> Builder<'a> {
             .collect::<Result<Vec<i32>>>()?;
         let frac = *fracs.iter().max().ok_or_else(|| Self::unsupported(node, "empty scale"))?;
         let spread = (frac - fracs.iter().min().copied().unwrap_or(frac)) as u32;
-        let width = bits + spread;
-        let overflow = if narrow { Overflow::SatSym } else { Overflow::Sat };
-        let ty = FixedType::new(width, width as i32 - frac, signed)?.with_modes(rounding, overflow);
+        // Per-channel power-of-two scales share the finest grid: the integers widen by the spread.
+        let widened = IntRange { bits: range.bits + spread, ..range };
+        let ty = FixedType::from_int_range(widened, frac, rounding)?;
         Ok((ty, fracs))
     }
 
@@ -276,16 +304,7 @@ impl<'a> Builder<'a> {
         }
         let Some(w) = node.inputs.first().and_then(|n| self.g.initializer(n)) else { return Ok(None) };
         let (ty, _) = self.quant_type(node)?;
-        let params = QuantParams {
-            bits: self
-                .g
-                .initializer(&node.inputs[3])
-                .map(|b| b.to_f64().iter().next().copied().unwrap_or(0.0) as u32)
-                .unwrap_or(0),
-            signed: node.attr_int("signed", 1) != 0,
-            narrow: node.attr_int("narrow", 0) != 0,
-            rounding: RoundingMode::parse(&node.attr_string("rounding_mode", "ROUND")).unwrap_or(RoundingMode::Round),
-        };
+        let params = QuantParams::of_node(node, self.g)?;
         let s =
             self.g.initializer(&node.inputs[1]).map(Tensor::to_f32).ok_or_else(|| Self::unsupported(node, "scale"))?;
         let w = w.to_f32();
@@ -296,7 +315,7 @@ impl<'a> Builder<'a> {
         let raw =
             w.iter().zip(sv.iter()).map(|(&x, &s)| (f64::from(quant(x, s, 0.0, &params)) * scale) as i64).collect();
         self.used.insert(node.label());
-        Ok(Some(Quantized { raw, shape: w.shape().to_vec(), ty, bits: params.bits }))
+        Ok(Some(Quantized { raw, shape: w.shape().to_vec(), ty, bits: params.range.bits }))
     }
 
     fn default_type(&self) -> Result<FixedType> {
@@ -304,7 +323,7 @@ impl<'a> Builder<'a> {
     }
 
     fn dense(&mut self, node: &'a Node, in_t: FixedType, n_in: usize) -> Result<(Option<Layer>, String)> {
-        let name = self.name("dense");
+        let name = self.name("dense", node);
         let lc = self.config.layers.get(&name);
         let wt: FixedType = match lc.and_then(|l| l.weight_precision.as_ref()) {
             Some(p) => p.parse()?,
@@ -449,7 +468,7 @@ impl<'a> Builder<'a> {
         }
         let fits = |v: i128| i64::try_from(v).map_err(|_| Self::unsupported(node, "affine range exceeds 62 bits"));
         let acc_type = FixedType::for_range(fits(lo)?, fits(hi)?, facc)?;
-        let name = self.name("affine");
+        let name = self.name("affine", node);
         let kind = LayerKind::Affine(Affine { scale, scale_type, shift, shift_type, acc_type });
         Ok((Some(Layer { name, nodes, kind, n_out: n_in, out_type: dt }), out))
     }

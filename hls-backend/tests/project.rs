@@ -6,7 +6,7 @@ mod common;
 use std::process::Command;
 
 use hls_backend::config::{LayerConfig, SoftmaxImpl};
-use hls_backend::{Emulator, HlsConfig, HlsError, estimate::estimate, lower::lower, writer::write_project};
+use hls_backend::{Emulator, Error, HlsConfig, estimate::estimate, lower::lower, writer::write_project};
 use qonnx_ir::model::{Graph, Initializer, Node, ValueInfo};
 use qonnx_ir::{Dim, Model, Tensor, attr};
 
@@ -133,7 +133,7 @@ fn bad_models_and_configs_are_typed_errors() {
         (quant_model(0.25, 0.0, "CEIL", true), "rounding mode"),
     ] {
         let e = lower(&m, &cfg).unwrap_err();
-        assert!(matches!(&e, HlsError::Unsupported { node, .. } if node == "Quant_in"), "{e}");
+        assert!(matches!(&e, Error::Unsupported { node, .. } if node == "Quant_in"), "{e}");
         assert!(e.to_string().contains(what), "{e}");
     }
     // A scale that is not a constant.
@@ -144,20 +144,20 @@ fn bad_models_and_configs_are_typed_errors() {
     m.graph.nodes[1].op_type = "Conv".into();
     let e = lower(&m, &cfg).unwrap_err();
     assert!(
-        matches!(&e, HlsError::UnsupportedOp { node, op } if node == "MatMul_0" && op == "Conv")
+        matches!(&e, Error::UnsupportedOp { node, op } if node == "MatMul_0" && op == "Conv")
             || e.to_string().contains("Conv"),
         "{e}"
     );
     // A configuration naming a layer that does not exist.
     let mut bad = HlsConfig::default();
-    bad.layers.insert("dense_7".into(), LayerConfig { reuse_factor: Some(2), ..Default::default() });
+    bad.layers.insert("MatMul_7".into(), LayerConfig { reuse_factor: Some(2), ..Default::default() });
     let e = lower(&qkeras(), &bad).unwrap_err();
-    assert!(matches!(&e, HlsError::Config(m) if m.contains("dense_7")), "{e}");
+    assert!(matches!(&e, Error::Config(m) if m.contains("MatMul_7")), "{e}");
     // Bad precision strings and names.
     let e = lower(&qkeras(), &HlsConfig { input_precision: "ap_fixed<0,3>".into(), ..Default::default() }).unwrap_err();
-    assert!(matches!(e, HlsError::Precision(_)), "{e}");
+    assert!(matches!(e, Error::Precision(_)), "{e}");
     let e = lower(&qkeras(), &HlsConfig { name: "3bad name".into(), ..Default::default() }).unwrap_err();
-    assert!(matches!(e, HlsError::Config(_)), "{e}");
+    assert!(matches!(e, Error::Config(_)), "{e}");
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn failed_write_leaves_nothing_behind() {
     let blocker = base.join("file");
     std::fs::write(&blocker, b"x").unwrap();
     let e = write_project(&hls, &cfg, &blocker.join("prj"), &[], None).unwrap_err();
-    assert!(matches!(e, HlsError::Io { .. }), "{e}");
+    assert!(matches!(e, Error::Io { .. }), "{e}");
     // Wrong-sized testbench data fails before anything is written.
     let target = base.join("prj");
     assert!(write_project(&hls, &cfg, &target, &[1.0; 17], None).is_err());
@@ -182,10 +182,10 @@ fn failed_write_leaves_nothing_behind() {
 fn layer_overrides_change_types_and_estimates() {
     let mut cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
     cfg.layers.insert(
-        "dense_3".into(),
+        "MatMul_3".into(),
         LayerConfig { result_precision: Some("ap_fixed<8,3,AP_RND_CONV,AP_SAT>".into()), ..Default::default() },
     );
-    cfg.layers.insert("dense_0".into(), LayerConfig { reuse_factor: Some(4), ..Default::default() });
+    cfg.layers.insert("MatMul_0".into(), LayerConfig { reuse_factor: Some(4), ..Default::default() });
     let hls = lower(&qkeras(), &cfg).unwrap();
     assert_eq!(hls.output_type().cpp(), "ap_fixed<8,3,AP_RND_CONV,AP_SAT>");
     let base = estimate(&hls, &HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() });

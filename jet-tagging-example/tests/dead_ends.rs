@@ -11,8 +11,8 @@ use burn::module::AutodiffModule;
 use hawq_core::backend::CpuTrain;
 use hawq_core::export::{ExportOptions, INPUT, export_qonnx};
 use hawq_core::train::{TrainConfig, train};
-use hawq_core::{HawqError, IntegerMlp, QuantConfig, ScaleMode, Target};
-use hls_backend::{Emulator, HlsConfig, HlsError, lower::lower};
+use hawq_core::{Error, IntegerMlp, QuantConfig, ScaleMode, Target};
+use hls_backend::{Emulator, HlsConfig, lower::lower};
 use qonnx_ir::Tensor;
 use qonnx_ir::exec::{ExecOptions, execute};
 use test_support::Split;
@@ -34,7 +34,7 @@ fn engine(config: QuantConfig) -> IntegerMlp {
 
 fn setting_error(config: QuantConfig) -> (String, String) {
     match config.init::<CpuTrain>(&Default::default(), 1) {
-        Err(HawqError::InvalidSetting { setting, message }) => (setting, message),
+        Err(Error::InvalidSetting { setting, message }) => (setting, message),
         other => panic!("expected a setting error, got {:?}", other.map(|_| "a model")),
     }
 }
@@ -70,7 +70,7 @@ fn hls_backend_names_the_fix_for_a_dyadic_export() {
     let int = engine(QuantConfig::uniform(&WIDTHS, 8));
     let qonnx = export_qonnx(&int, &ExportOptions::default()).unwrap();
     let e = lower(&qonnx, &HlsConfig::default()).unwrap_err();
-    assert!(matches!(e, HlsError::Unsupported { .. }), "{e}");
+    assert!(matches!(e, hls_backend::Error::Unsupported { .. }), "{e}");
     assert!(e.to_string().contains("power-of-two scales"), "{e}");
 }
 

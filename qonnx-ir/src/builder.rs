@@ -4,21 +4,23 @@
 //! ```
 //! use qonnx_ir::builder::GraphBuilder;
 //! use qonnx_ir::ops::RoundingMode;
-//! use qonnx_ir::{Dim, Tensor};
+//! use qonnx_ir::{Dim, IntRange, Tensor};
 //! # fn main() -> Result<(), qonnx_ir::Error> {
 //! let mut b = GraphBuilder::new("dense");
 //! let x = b.input_f32("x", &[Dim::Param("N".into()), Dim::Value(4)]);
 //! let w = b.initializer("w", Tensor::from_f32(&[4, 2], vec![0.5; 8])?);
-//! let wq = b.quant(&w, 0.125, 0.0, 4, true, false, RoundingMode::Round);
-//! let y = b.node("MatMul", &[&x, &wq], &[]);
+//! let wq = b.quant(&w, 0.125, 0.0, IntRange::new(4, true, false), RoundingMode::Round);
+//! let y = b.named_node("layer0", "MatMul", &[&x, &wq], &[]);
 //! let y = b.node("Relu", &[&y], &[]);
 //! b.output_f32(&y);
 //! let model = b.build();
 //! assert_eq!(model.graph.nodes.len(), 3);
+//! assert_eq!(model.graph.nodes[1].name(), "layer0");
 //! # Ok(()) }
 //! ```
 
 use crate::attr;
+use crate::int_range::IntRange;
 use crate::model::{Dim, Graph, Initializer, Model, Node, QONNX_DOMAIN, ValueInfo};
 use crate::ops::RoundingMode;
 use crate::proto::{AttributeProto, data_type};
@@ -67,14 +69,23 @@ impl GraphBuilder {
         self.node_in("", op, inputs, attrs)
     }
 
-    /// Adds a node of `domain` with one output; returns the output.
+    /// Adds a node of the default domain called `name`, with one output `<name>_out`; returns
+    /// the output. Names must be unique in the graph (the caller's responsibility).
+    pub fn named_node(&mut self, name: &str, op: &str, inputs: &[&str], attrs: &[AttributeProto]) -> String {
+        self.push("", name, op, inputs, attrs)
+    }
+
+    /// Adds a node of `domain` with one output, named `<op>_<k>`; returns the output.
     pub fn node_in(&mut self, domain: &str, op: &str, inputs: &[&str], attrs: &[AttributeProto]) -> String {
-        let k = self.counter;
+        let name = format!("{op}_{}", self.counter);
+        self.push(domain, &name, op, inputs, attrs)
+    }
+
+    fn push(&mut self, domain: &str, name: &str, op: &str, inputs: &[&str], attrs: &[AttributeProto]) -> String {
         self.counter += 1;
-        let name = format!("{op}_{k}");
-        let out = format!("{name}_out0");
+        let out = format!("{name}_out");
         let mut n = Node::new(op, inputs, &[&out]);
-        n.name = Some(name);
+        n.name = Some(name.to_string());
         if !domain.is_empty() {
             n.domain = Some(domain.to_string());
         }
@@ -83,45 +94,47 @@ impl GraphBuilder {
         out
     }
 
-    /// Adds a QONNX `Quant` of `x` with scalar scale, zero-point and bit width; returns its output.
-    #[allow(clippy::too_many_arguments)]
-    pub fn quant(
-        &mut self,
-        x: &str,
-        scale: f32,
-        zeropt: f32,
-        bits: u32,
-        signed: bool,
-        narrow: bool,
-        rounding: RoundingMode,
-    ) -> String {
-        self.quant_tensor(x, Tensor::scalar_f32(scale), zeropt, bits, signed, narrow, rounding)
+    /// Adds a QONNX `Quant` of `x` with a scalar scale and zero-point, onto the integers of
+    /// `range`; returns its output.
+    pub fn quant(&mut self, x: &str, scale: f32, zeropt: f32, range: IntRange, rounding: RoundingMode) -> String {
+        self.quant_tensor(x, Tensor::scalar_f32(scale), zeropt, range, rounding)
     }
 
     /// Adds a QONNX `Quant` with a scale tensor (per channel: broadcastable to `x`).
-    #[allow(clippy::too_many_arguments)]
     pub fn quant_tensor(
         &mut self,
         x: &str,
         scale: Tensor,
         zeropt: f32,
-        bits: u32,
-        signed: bool,
-        narrow: bool,
+        range: IntRange,
+        rounding: RoundingMode,
+    ) -> String {
+        let name = format!("Quant_{}", self.counter);
+        self.named_quant(&name, x, scale, zeropt, range, rounding)
+    }
+
+    /// [`quant_tensor`](Self::quant_tensor) with the node called `name`, its parameters
+    /// `<name>_scale`, `<name>_zeropt` and `<name>_bitwidth`.
+    pub fn named_quant(
+        &mut self,
+        name: &str,
+        x: &str,
+        scale: Tensor,
+        zeropt: f32,
+        range: IntRange,
         rounding: RoundingMode,
     ) -> String {
         self.uses_qonnx = true;
-        let k = self.counter;
-        let (s, z, b) = (format!("Quant_{k}_scale"), format!("Quant_{k}_zeropt"), format!("Quant_{k}_bitwidth"));
+        let (s, z, b) = (format!("{name}_scale"), format!("{name}_zeropt"), format!("{name}_bitwidth"));
         self.initializer(&s, scale);
         self.initializer(&z, Tensor::scalar_f32(zeropt));
-        self.initializer(&b, Tensor::scalar_f32(bits as f32));
+        self.initializer(&b, Tensor::scalar_f32(range.bits as f32));
         let attrs = [
-            attr::int("signed", i64::from(signed)),
-            attr::int("narrow", i64::from(narrow)),
+            attr::int("signed", i64::from(range.signed)),
+            attr::int("narrow", i64::from(range.narrow)),
             attr::string("rounding_mode", rounding.name()),
         ];
-        self.node_in(QONNX_DOMAIN, "Quant", &[x, &s, &z, &b], &attrs)
+        self.push(QONNX_DOMAIN, name, "Quant", &[x, &s, &z, &b], &attrs)
     }
 
     /// Marks `name` a float32 graph output (shape left to inference).

@@ -483,7 +483,7 @@ fn dense_at(
             && s > 0.0
             && z.is_finite()
         {
-            let (lo, hi) = p.range();
+            let (lo, hi) = p.bounds();
             quant = Some(QuantEpi::new(s, z, lo as f32, hi as f32));
             covered.push(j);
             out = *o;
@@ -525,6 +525,6 @@ fn sums_exact(
     if z != 0.0 {
         return false;
     }
-    let (lo, hi) = p.range();
+    let (lo, hi) = p.bounds();
     sums_exact_for(grids, ex, lo.abs().max(hi.abs()))
 }

@@ -24,6 +24,7 @@ pub mod datatype;
 pub mod error;
 pub mod exec;
 mod fused;
+pub mod int_range;
 pub mod model;
 pub mod ops;
 pub mod proto;
@@ -32,5 +33,6 @@ pub mod transform;
 
 pub use datatype::DataType;
 pub use error::{Error, Result};
+pub use int_range::IntRange;
 pub use model::{Dim, Graph, Initializer, Model, Node, ValueInfo};
 pub use tensor::{DType, Tensor};

@@ -8,7 +8,7 @@ mod common;
 use qonnx_ir::builder::GraphBuilder;
 use qonnx_ir::exec::{ExecOptions, Executor};
 use qonnx_ir::ops::RoundingMode;
-use qonnx_ir::{Dim, Model, Tensor, attr};
+use qonnx_ir::{Dim, IntRange, Model, Tensor, attr};
 
 /// SplitMix64, for seeded test data.
 struct Rng(u64);
@@ -103,7 +103,7 @@ fn jet_tagger_fused_equals_separate_ops_on_random_inputs() {
 fn weights(b: &mut GraphBuilder, rng: &mut Rng, name: &str, k: usize, n: usize) -> String {
     let w = Tensor::from_f32(&[k, n], (0..k * n).map(|_| rng.int(-40, 40) as f32 / 32.0).collect()).unwrap();
     let w = b.initializer(name, w);
-    b.quant(&w, 1.0 / 32.0, 0.0, 6, true, false, RoundingMode::Round)
+    b.quant(&w, 1.0 / 32.0, 0.0, IntRange::new(6, true, false), RoundingMode::Round)
 }
 
 fn bias(b: &mut GraphBuilder, rng: &mut Rng, name: &str, n: usize) -> String {
@@ -125,24 +125,24 @@ fn built_model(rank3: bool) -> Model {
         vec![Dim::Param("N".into()), Dim::Value(12)]
     };
     let x = b.input_f32("x", &shape);
-    let q = b.quant(&x, 1.0 / 16.0, 0.0, 8, true, false, RoundingMode::Round);
+    let q = b.quant(&x, 1.0 / 16.0, 0.0, IntRange::new(8, true, false), RoundingMode::Round);
     let w = weights(&mut b, &mut rng, "w1", 12, 40);
     let y = b.node("MatMul", &[&q, &w], &[]);
     let c = bias(&mut b, &mut rng, "b1", 40);
     let y = b.node("Add", &[&y, &c], &[]);
     let y = b.node("Relu", &[&y], &[]);
-    let y = b.quant(&y, 0.125, 0.0, 4, false, false, RoundingMode::Round);
+    let y = b.quant(&y, 0.125, 0.0, IntRange::new(4, false, false), RoundingMode::Round);
     let w = weights(&mut b, &mut rng, "w2", 40, 20);
     let y = b.node("MatMul", &[&y, &w], &[]);
     let c = bias(&mut b, &mut rng, "b2", 20);
     let y = b.node("Add", &[&c, &y], &[]);
-    let y = b.quant(&y, 0.1, 0.0, 6, true, true, RoundingMode::Round);
+    let y = b.quant(&y, 0.1, 0.0, IntRange::new(6, true, true), RoundingMode::Round);
     let w = weights(&mut b, &mut rng, "w3", 20, 10);
     let y = b.node("MatMul", &[&y, &w], &[]);
     let c = bias(&mut b, &mut rng, "b3", 10);
     let y = b.node("Add", &[&y, &c], &[]);
     let y = b.node("Relu", &[&y], &[]);
-    let y = b.quant(&y, 0.25, 3.0, 5, false, false, RoundingMode::Round);
+    let y = b.quant(&y, 0.25, 3.0, IntRange::new(5, false, false), RoundingMode::Round);
     let w = weights(&mut b, &mut rng, "w4", 10, 3);
     let y = b.node("MatMul", &[&y, &w], &[]);
     let y = b.node("LogSoftmax", &[&y], &[attr::int("axis", -1)]);
@@ -202,10 +202,10 @@ fn mismatched_widths_are_an_error_not_a_panic() {
     let mut rng = Rng(3);
     let mut b = GraphBuilder::new("mismatch");
     let x = b.input_f32("x", &[Dim::Param("N".into()), Dim::Value(8)]);
-    let q = b.quant(&x, 1.0 / 16.0, 0.0, 8, true, false, RoundingMode::Round);
+    let q = b.quant(&x, 1.0 / 16.0, 0.0, IntRange::new(8, true, false), RoundingMode::Round);
     let w = weights(&mut b, &mut rng, "w1", 8, 16);
     let y = b.node("MatMul", &[&q, &w], &[]);
-    let y = b.quant(&y, 0.125, 0.0, 4, false, false, RoundingMode::Round);
+    let y = b.quant(&y, 0.125, 0.0, IntRange::new(4, false, false), RoundingMode::Round);
     let w = weights(&mut b, &mut rng, "w2", 12, 4);
     let y = b.node("MatMul", &[&y, &w], &[]);
     b.output_f32(&y);

@@ -7,7 +7,7 @@ use hawq_ilp::{Candidate, Layer, Problem, Solution};
 
 use super::SensitivityTable;
 use crate::bits::{BitConfig, QuantConfig};
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 
 impl SensitivityTable {
     /// The ILP problem: one layer per row, one candidate per `(weight, input activation)` pair
@@ -33,10 +33,8 @@ impl SensitivityTable {
     pub fn apply(&self, config: &QuantConfig, solution: &Solution) -> Result<QuantConfig> {
         let mut bits: Vec<BitConfig> = config.layers.clone();
         for row in &self.layers {
-            let err = |message: String| HawqError::InvalidSetting {
-                setting: format!("ILP solution for {}", row.name),
-                message,
-            };
+            let err =
+                |message: String| Error::InvalidSetting { setting: format!("ILP solution for {}", row.name), message };
             let choice = solution
                 .choices
                 .iter()

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hvp::check_value;
 use super::{HessianData, Hvp, layer_name};
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 
 /// Settings of [`top_eigenvalues`].
@@ -70,13 +70,13 @@ pub fn top_eigenvalues<B: Backend>(
     progress: &mut dyn FnMut(&EigenProgress),
 ) -> Result<Vec<LayerEigen>> {
     if config.max_iter == 0 {
-        return Err(HawqError::InvalidSetting {
+        return Err(Error::InvalidSetting {
             setting: "eigenvalue max_iter".into(),
             message: "must be at least 1".into(),
         });
     }
     if !(config.tol.is_finite() && config.tol >= 0.0) {
-        return Err(HawqError::InvalidSetting {
+        return Err(Error::InvalidSetting {
             setting: "eigenvalue tol".into(),
             message: format!("{} is not a finite non-negative number", config.tol),
         });
@@ -96,7 +96,7 @@ pub fn top_eigenvalues<B: Backend>(
             let hv = hv
                 .into_iter()
                 .next()
-                .ok_or_else(|| HawqError::NoParameters { layer: layer_name(l), reason: "no product".into() })?;
+                .ok_or_else(|| Error::NoParameters { layer: layer_name(l), reason: "no product".into() })?;
             let new = v.dot(&hv);
             check_value(new, "Hessian-vector product", &layer_name(l), it)?;
             iterations = it + 1;

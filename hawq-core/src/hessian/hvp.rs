@@ -1,202 +1,17 @@
-//! The double-backward engine: [`Hvp`], the data it averages over ([`HessianData`]) and the
-//! per-layer blocks of parameter-shaped vectors ([`LayerBlock`]).
+//! The double-backward engine: [`Hvp`], its products on selected layers and their checks. The
+//! data it averages over is in [`super::data`], the per-layer blocks of parameter-shaped vectors
+//! in [`super::block`], the first backward pass of a product in [`super::first_order`].
 
 use burn::backend::Autodiff;
 use burn::module::{AutodiffModule, ModuleMapper, Param, ParamId};
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::{Outer, layer_name};
-use crate::data::Dataset;
-use crate::error::{HawqError, Result};
+use super::block::scalar;
+use super::{HessianData, LayerBlock, Loss, Outer, layer_name};
+use crate::error::{Error, Result};
 use crate::layers::from_host;
 use crate::mlp::QuantMlp;
 use crate::rng::SplitMix64;
-use crate::train::cross_entropy_loss;
-
-/// The loss whose Hessian is taken (a mean over the samples of a batch).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum Loss {
-    /// Cross-entropy of the logits against the labels (the training loss, without L1).
-    #[default]
-    CrossEntropy,
-    /// `½ Σ_k (f_k − t_k)²` with one-hot targets `t`: for a linear model `H = XᵀX / n` per output.
-    HalfSquaredError,
-}
-
-impl Loss {
-    /// The loss of `logits` against `labels`, averaged over the batch.
-    pub fn compute<B: Backend>(&self, logits: Tensor<B, 2>, labels: &[usize]) -> Tensor<B, 1> {
-        match self {
-            Loss::CrossEntropy => cross_entropy_loss(logits, labels),
-            Loss::HalfSquaredError => {
-                let [n, k] = logits.dims();
-                let mut onehot = vec![0.0f32; n * k];
-                for (i, &l) in labels.iter().enumerate() {
-                    onehot[i * k + l] = 1.0;
-                }
-                let d = logits.clone() - from_host::<B, 2>(onehot, [n, k], &logits.device());
-                (d.clone() * d).sum_dim(1).mean() * 0.5
-            }
-        }
-    }
-}
-
-/// The data a Hessian is taken over: the samples split into batches (tensors built once). The
-/// Hessian of the data set is the sample-weighted mean of the batches' Hessians.
-#[derive(Debug, Clone)]
-pub struct HessianData<B: Backend> {
-    batches: Vec<(Tensor<B, 2>, Vec<usize>)>,
-    samples: usize,
-}
-
-impl<B: Backend> HessianData<B> {
-    /// All of `data`, in order, in batches of `batch_size`.
-    pub fn new(data: &Dataset, batch_size: usize, device: &B::Device) -> Result<HessianData<B>> {
-        let idx: Vec<usize> = (0..data.len()).collect();
-        HessianData::from_indices(data, &idx, batch_size, device)
-    }
-
-    /// A seeded random subset of at most `max_samples` samples of `data` (all when `None`), in
-    /// batches of `batch_size`.
-    pub fn sampled(
-        data: &Dataset,
-        batch_size: usize,
-        max_samples: Option<usize>,
-        seed: u64,
-        device: &B::Device,
-    ) -> Result<HessianData<B>> {
-        let mut idx: Vec<usize> = (0..data.len()).collect();
-        SplitMix64::new(seed).shuffle(&mut idx);
-        idx.truncate(max_samples.unwrap_or(usize::MAX));
-        HessianData::from_indices(data, &idx, batch_size, device)
-    }
-
-    fn from_indices(data: &Dataset, idx: &[usize], batch_size: usize, device: &B::Device) -> Result<HessianData<B>> {
-        if batch_size == 0 {
-            return Err(HawqError::InvalidSetting {
-                setting: "Hessian batch size".into(),
-                message: "must be at least 1".into(),
-            });
-        }
-        if data.is_empty() || idx.is_empty() {
-            return Err(HawqError::EmptyDataset { what: "Hessian data".into() });
-        }
-        crate::error::check_finite("Hessian data features", &data.features)?;
-        let batches = idx
-            .chunks(batch_size)
-            .map(|chunk| {
-                let (f, l) = data.gather(chunk);
-                (from_host::<B, 2>(f, [chunk.len(), data.n_features], device), l)
-            })
-            .collect();
-        Ok(HessianData { batches, samples: idx.len() })
-    }
-
-    /// Number of batches.
-    pub fn num_batches(&self) -> usize {
-        self.batches.len()
-    }
-
-    /// Number of samples.
-    pub fn num_samples(&self) -> usize {
-        self.samples
-    }
-
-    /// Features per sample.
-    pub fn n_features(&self) -> usize {
-        self.batches.first().map_or(0, |(x, _)| x.dims()[1])
-    }
-
-    /// Largest label + 1.
-    fn n_classes(&self) -> usize {
-        self.batches.iter().flat_map(|(_, l)| l.iter().copied()).max().map_or(0, |m| m + 1)
-    }
-}
-
-/// One layer's block of a parameter-shaped vector: weight `[d_in, d_out]` and, when biases are
-/// included, bias `[d_out]`.
-#[derive(Debug, Clone)]
-pub struct LayerBlock<B: Backend> {
-    /// The weight part.
-    pub weight: Tensor<B, 2>,
-    /// The bias part (`None` when biases are not part of the blocks).
-    pub bias: Option<Tensor<B, 1>>,
-}
-
-impl<B: Backend> LayerBlock<B> {
-    /// The block as host `f64`s: the weight row-major, then the bias.
-    pub fn to_f64(&self) -> Vec<f64> {
-        let mut v = to_host_f64(self.weight.clone());
-        if let Some(b) = &self.bias {
-            v.extend(to_host_f64(b.clone()));
-        }
-        v
-    }
-
-    /// A block from host values laid out as [`LayerBlock::to_f64`] gives them.
-    pub fn from_f64(values: &[f64], shape: [usize; 2], bias: bool, device: &B::Device) -> LayerBlock<B> {
-        let nw = shape[0] * shape[1];
-        let weight = Tensor::from_data(TensorData::new(values[..nw].to_vec(), shape).convert::<B::FloatElem>(), device);
-        let bias = bias.then(|| {
-            Tensor::from_data(
-                TensorData::new(values[nw..nw + shape[1]].to_vec(), [shape[1]]).convert::<B::FloatElem>(),
-                device,
-            )
-        });
-        LayerBlock { weight, bias }
-    }
-
-    /// The dot product with `other` (same layout), computed on the device.
-    pub fn dot(&self, other: &LayerBlock<B>) -> f64 {
-        let mut s = (self.weight.clone() * other.weight.clone()).sum();
-        if let (Some(a), Some(b)) = (&self.bias, &other.bias) {
-            s = s + (a.clone() * b.clone()).sum();
-        }
-        scalar(s)
-    }
-
-    /// The block times `k`.
-    pub fn scale(&self, k: f64) -> LayerBlock<B> {
-        LayerBlock { weight: self.weight.clone() * k, bias: self.bias.clone().map(|b| b * k) }
-    }
-
-    /// The sum of the two blocks.
-    pub fn add(&self, other: &LayerBlock<B>) -> LayerBlock<B> {
-        LayerBlock {
-            weight: self.weight.clone() + other.weight.clone(),
-            bias: match (&self.bias, &other.bias) {
-                (Some(a), Some(b)) => Some(a.clone() + b.clone()),
-                (a, _) => a.clone(),
-            },
-        }
-    }
-
-    /// Number of values.
-    pub fn len(&self) -> usize {
-        self.weight.dims().iter().product::<usize>() + self.bias.as_ref().map_or(0, |b| b.dims()[0])
-    }
-
-    /// Whether the block has no values.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The same block on the autodiff backend above `B`, as a constant (not tracked).
-    fn lift(&self) -> LayerBlock<Autodiff<B>> {
-        LayerBlock { weight: Tensor::from_inner(self.weight.clone()), bias: self.bias.clone().map(Tensor::from_inner) }
-    }
-}
-
-/// A tensor's values as host `f64`s (any float element type).
-pub(crate) fn to_host_f64<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
-    t.into_data().iter::<f64>().collect()
-}
-
-/// The single value of a one-element tensor as `f64`.
-pub(crate) fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
-    t.into_data().iter::<f64>().next().unwrap_or(f64::NAN)
-}
 
 /// Exact Hessian-vector products of a [`QuantMlp`]'s loss with respect to its layers' weights
 /// (and biases), by double backward. See the [module documentation](super) for what is
@@ -206,7 +21,7 @@ pub(crate) fn scalar<B: Backend>(t: Tensor<B, 1>) -> f64 {
 /// use hawq_core::backend::{Cpu, CpuTrain};
 /// use hawq_core::hessian::{HessianData, Hvp};
 /// use hawq_core::{Dataset, QuantConfig};
-/// # fn main() -> Result<(), hawq_core::HawqError> {
+/// # fn main() -> Result<(), hawq_core::Error> {
 /// let device = Default::default();
 /// let model = QuantConfig::float(&[4, 8, 3]).init::<CpuTrain>(&device, 1)?;
 /// let data = Dataset::synthetic_blobs(64, 4, 3, 1.0, 2)?;
@@ -301,21 +116,21 @@ impl<B: Backend> Hvp<B> {
         (0..self.num_layers()).map(|l| self.block_len(l)).sum()
     }
 
-    fn device(&self) -> B::Device {
+    pub(super) fn device(&self) -> B::Device {
         self.model.layers[0].weight.val().inner().device()
     }
 
     /// Checks a layer selection: non-empty, each index a layer with trainable parameters.
     pub fn check_layers(&self, layers: &[usize]) -> Result<()> {
         if layers.is_empty() {
-            return Err(HawqError::InvalidSetting {
+            return Err(Error::InvalidSetting {
                 setting: "Hessian layers".into(),
                 message: "no layer selected".into(),
             });
         }
         for &l in layers {
             let Some(layer) = self.model.layers.get(l) else {
-                return Err(HawqError::NoParameters {
+                return Err(Error::NoParameters {
                     layer: layer_name(l),
                     reason: format!("the model has {} parameterised layers", self.num_layers()),
                 });
@@ -323,7 +138,7 @@ impl<B: Backend> Hvp<B> {
             let tracked =
                 layer.weight.val().is_require_grad() && (!self.include_bias || layer.bias.val().is_require_grad());
             if !tracked {
-                return Err(HawqError::NoParameters {
+                return Err(Error::NoParameters {
                     layer: layer_name(l),
                     reason: "its parameters do not require gradients".into(),
                 });
@@ -335,7 +150,7 @@ impl<B: Backend> Hvp<B> {
     fn check_data(&self, data: &HessianData<B>) -> Result<()> {
         let (d_in, d_out) = (self.model.config.widths[0], *self.model.config.widths.last().unwrap_or(&0));
         if data.n_features() != d_in || data.n_classes() > d_out {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: "Hessian data".into(),
                 message: format!(
                     "{} features and labels up to {} for a model with {d_in} inputs and {d_out} outputs",
@@ -426,7 +241,7 @@ impl<B: Backend> Hvp<B> {
     /// included), over all of `data`.
     pub fn hvp_flat(&self, data: &HessianData<B>, v: &[f64]) -> Result<Vec<f64>> {
         if v.len() != self.num_params() {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: "Hessian-vector product".into(),
                 message: format!("vector of {} values for {} parameters", v.len(), self.num_params()),
             });
@@ -462,7 +277,7 @@ impl<B: Backend> Hvp<B> {
     /// finite-difference checks in tests; not used by any estimator).
     pub fn perturbed(&self, delta: &[f64]) -> Result<Hvp<B>> {
         if delta.len() != self.num_params() {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: "parameter perturbation".into(),
                 message: format!("{} values for {} parameters", delta.len(), self.num_params()),
             });
@@ -519,7 +334,7 @@ impl<B: Backend> Hvp<B> {
         self.check_data(data)?;
         self.check_layers(layers)?;
         if v.len() != layers.len() {
-            return Err(HawqError::Shape {
+            return Err(Error::Shape {
                 what: "Hessian-vector product".into(),
                 message: format!("{} vector blocks for {} layers", v.len(), layers.len()),
             });
@@ -590,135 +405,6 @@ impl<B: Backend> Hvp<B> {
     }
 }
 
-impl<B: Backend> Hvp<B> {
-    /// The first backward pass of a product on one batch: the loss, and `s = Σ_l sum(g_l ⊙ v_l)`
-    /// on the inner level, whose inner gradient is `H v`.
-    ///
-    /// `probed`: each selected layer's pre-activation `y_l = h_l W_l + b_l` gets `+ z_l` with
-    /// `z_l = 0` tracked at the outer level, and `outer` tracks nothing else, so the outer
-    /// backward computes only the errors `δ_l = ∂L/∂z_l` (no weight gradient). The weight
-    /// gradient is `g_l = h_lᵀ δ_l` (the bias gradient `Σ_rows δ_l`), so
-    /// `s = Σ_l sum(δ_l ⊙ (h_l v_l)) (+ Σ_rows δ_l · v_l^b)`: the same `s` for about `8F − 5F₁`
-    /// of matrix products instead of `9F − 5F₁` (`F` one forward pass, `F₁` its first layer).
-    /// Straight-through quantizers keep `∂y_l/∂W_l = h_l`, so this holds in quantized mode too;
-    /// a folded batch norm does not. Otherwise (general form) `outer` tracks the selected
-    /// blocks and their gradients `g_l` (tensors of the inner level, still tracked) are read.
-    fn first_order(
-        &self,
-        outer: &QuantMlp<Outer<B>>,
-        x: Tensor<Outer<B>, 2>,
-        labels: &[usize],
-        layers: &[usize],
-        v: &[LayerBlock<Autodiff<B>>],
-        probed: bool,
-    ) -> Result<FirstOrder<B>> {
-        let (n, device) = (labels.len(), self.device());
-        let mut probes: Vec<Option<Tensor<Outer<B>, 2>>> = vec![None; self.num_layers()];
-        if probed {
-            for &l in layers {
-                // `vec![0.0; _]` is a zeroed allocation: far cheaper than `Tensor::zeros`,
-                // which fills element by element.
-                let d = self.weight_shape(l)[1];
-                let z = Tensor::<Autodiff<B>, 2>::from_inner(from_host::<B, 2>(vec![0.0; n * d], [n, d], &device));
-                probes[l] = Some(Tensor::from_inner(z).require_grad());
-            }
-        }
-        let mut inputs: Vec<Option<Tensor<Outer<B>, 2>>> = vec![None; self.num_layers()];
-        let logits = outer.forward_hooked(x, false, &mut |l, input, y| match &probes[l] {
-            Some(z) => {
-                inputs[l] = Some(input.clone());
-                y + z.clone()
-            }
-            None => y,
-        });
-        let loss = self.loss.compute(logits, labels);
-        let value = scalar(loss.clone().inner().inner());
-        let grads = loss.backward();
-        let mut s: Option<Tensor<Autodiff<B>, 1>> = None;
-        let mut add = |term: Tensor<Autodiff<B>, 1>| s = Some(s.take().map_or(term.clone(), |s| s + term));
-        let kind = if probed {
-            let mut pairs = Vec::with_capacity(layers.len());
-            for (k, &l) in layers.iter().enumerate() {
-                let (Some(z), Some(h)) = (&probes[l], &inputs[l]) else { return Err(no_grad(l)) };
-                let delta = z.grad(&grads).ok_or_else(|| no_grad(l))?;
-                let h = h.clone().inner();
-                let mut term = (delta.clone() * h.clone().matmul(v[k].weight.clone())).sum();
-                if let Some(vb) = &v[k].bias {
-                    term = term + (delta.clone().sum_dim(0) * vb.clone().unsqueeze_dim(0)).sum();
-                }
-                add(term);
-                pairs.push(ProbePair { input: h, error: delta });
-            }
-            FirstOrderKind::Probes { pairs, bias: self.include_bias }
-        } else {
-            let mut gs = Vec::with_capacity(layers.len());
-            for (k, &l) in layers.iter().enumerate() {
-                let layer = &outer.layers[l];
-                let weight = layer.weight.val().grad(&grads).ok_or_else(|| no_grad(l))?;
-                let mut term = (weight.clone() * v[k].weight.clone()).sum();
-                let bias = match &v[k].bias {
-                    Some(vb) => {
-                        let gb = layer.bias.val().grad(&grads).ok_or_else(|| no_grad(l))?;
-                        term = term + (gb.clone() * vb.clone()).sum();
-                        Some(gb)
-                    }
-                    None => None,
-                };
-                add(term);
-                gs.push(LayerBlock { weight, bias });
-            }
-            FirstOrderKind::Blocks(gs)
-        };
-        Ok(FirstOrder { loss: value, s, kind })
-    }
-}
-
-/// The first backward pass of a product on one batch.
-struct FirstOrder<B: Backend> {
-    /// The batch's loss.
-    loss: f64,
-    /// `Σ_l sum(g_l ⊙ v_l)` on the inner level (`None` when no layer is selected).
-    s: Option<Tensor<Autodiff<B>, 1>>,
-    /// What the gradient is read from.
-    kind: FirstOrderKind<B>,
-}
-
-/// Where [`FirstOrder`] keeps the gradient.
-enum FirstOrderKind<B: Backend> {
-    /// The gradient blocks themselves.
-    Blocks(Vec<LayerBlock<Autodiff<B>>>),
-    /// Per selected layer its input `h` and error `δ` (`g = hᵀδ`, bias `Σ_rows δ`).
-    Probes { pairs: Vec<ProbePair<B>>, bias: bool },
-}
-
-/// A selected layer's input `h` and error `δ = ∂L/∂y` from the probed first backward pass.
-struct ProbePair<B: Backend> {
-    input: Tensor<Autodiff<B>, 2>,
-    error: Tensor<Autodiff<B>, 2>,
-}
-
-impl<B: Backend> FirstOrder<B> {
-    /// The gradient blocks of the selected layers on the plain backend.
-    fn gradient(&self) -> Vec<LayerBlock<B>> {
-        match &self.kind {
-            FirstOrderKind::Blocks(gs) => gs
-                .iter()
-                .map(|g| LayerBlock { weight: g.weight.clone().inner(), bias: g.bias.clone().map(Tensor::inner) })
-                .collect(),
-            FirstOrderKind::Probes { pairs, bias } => pairs
-                .iter()
-                .map(|p| {
-                    let (h, delta) = (p.input.clone().inner(), p.error.clone().inner());
-                    LayerBlock {
-                        weight: h.transpose().matmul(delta.clone()),
-                        bias: bias.then(|| delta.sum_dim(0).squeeze_dim(0)),
-                    }
-                })
-                .collect(),
-        }
-    }
-}
-
 /// What [`Hvp::hvp_selected`] returns.
 pub(crate) struct Product<B: Backend> {
     /// The sample-weighted loss.
@@ -748,16 +434,16 @@ impl<B: Backend> ModuleMapper<B> for KeepGradients {
     }
 }
 
-fn no_grad(l: usize) -> HawqError {
-    HawqError::NoParameters { layer: layer_name(l), reason: "the loss gave its parameters no gradient".into() }
+pub(super) fn no_grad(l: usize) -> Error {
+    Error::NoParameters { layer: layer_name(l), reason: "the loss gave its parameters no gradient".into() }
 }
 
-/// [`HawqError::HessianNonFinite`] unless `value` is finite.
+/// [`Error::HessianNonFinite`] unless `value` is finite.
 pub(crate) fn check_value(value: f64, quantity: &str, layer: &str, iteration: usize) -> Result<()> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(HawqError::HessianNonFinite { quantity: quantity.to_string(), layer: layer.to_string(), iteration, value })
+        Err(Error::HessianNonFinite { quantity: quantity.to_string(), layer: layer.to_string(), iteration, value })
     }
 }
 
@@ -783,7 +469,7 @@ mod tests {
 
     fn check(config: QuantConfig, include_bias: bool) {
         let device = Default::default();
-        let data = Dataset::synthetic_blobs(96, 3, 2, 1.0, 5).unwrap();
+        let data = crate::Dataset::synthetic_blobs(96, 3, 2, 1.0, 5).unwrap();
         let model = config.init::<Autodiff<B>>(&device, 3).unwrap();
         let x = from_host::<Autodiff<B>, 2>(data.features.clone(), [96, 3], &device);
         model.calibrate(x);

@@ -38,13 +38,18 @@
 
 #[cfg(feature = "ilp")]
 mod allocation;
+mod block;
+mod data;
 mod eigen;
+mod first_order;
 mod hvp;
 mod sensitivity;
 mod trace;
 
+pub use block::LayerBlock;
+pub use data::{HessianData, Loss};
 pub use eigen::{EigenConfig, EigenProgress, LayerEigen, top_eigenvalues};
-pub use hvp::{HessianData, Hvp, LayerBlock, Loss};
+pub use hvp::Hvp;
 pub use sensitivity::{
     CandidateSensitivity, LayerSensitivity, SensitivityOptions, SensitivityTable, sensitivity_table,
 };
@@ -55,7 +60,4 @@ pub type Inner<B> = burn::backend::Autodiff<B>;
 /// The backend a product runs on: two levels of autodiff over `B`.
 pub type Outer<B> = burn::backend::Autodiff<burn::backend::Autodiff<B>>;
 
-/// The name of layer `l` in errors, results and the ILP table.
-pub fn layer_name(l: usize) -> String {
-    format!("layer{l}")
-}
+pub use crate::bits::layer_name;

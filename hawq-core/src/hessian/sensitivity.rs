@@ -6,7 +6,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::TraceResult;
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 use crate::mlp::QuantMlp;
 use crate::quantizer::{IntRange, check_bits, scale_for};
 use qonnx_ir::cost::LayerCost;
@@ -108,21 +108,21 @@ impl SensitivityTable {
     /// reads).
     pub fn to_ilp_json_string(&self) -> Result<String> {
         serde_json::to_string_pretty(&self.to_ilp_json())
-            .map_err(|e| HawqError::Config { what: "sensitivity table JSON".into(), message: e.to_string() })
+            .map_err(|e| Error::Config { what: "sensitivity table JSON".into(), message: e.to_string() })
     }
 }
 
 /// Builds the table for `model` from per-layer traces (`traces` must cover the layers wanted;
 /// with biases in the blocks, `Tr̄` divides by weights plus biases and the error counts weights
-/// only). Errors: no candidates or an invalid bit width ([`HawqError::InvalidSetting`],
-/// [`HawqError::InvalidBits`]), a trace of a layer the model lacks, a non-finite trace.
+/// only). Errors: no candidates or an invalid bit width ([`Error::InvalidSetting`],
+/// [`Error::InvalidBits`]), a trace of a layer the model lacks, a non-finite trace.
 pub fn sensitivity_table<B: Backend>(
     model: &QuantMlp<B>,
     traces: &TraceResult,
     options: &SensitivityOptions,
 ) -> Result<SensitivityTable> {
     if options.candidates.is_empty() {
-        return Err(HawqError::InvalidSetting {
+        return Err(Error::InvalidSetting {
             setting: "sensitivity candidates".into(),
             message: "no candidate bit widths".into(),
         });
@@ -134,13 +134,13 @@ pub fn sensitivity_table<B: Backend>(
     let mut rows = Vec::with_capacity(traces.layers.len());
     for t in &traces.layers {
         let Some(layer) = model.layers.get(t.layer) else {
-            return Err(HawqError::NoParameters {
+            return Err(Error::NoParameters {
                 layer: t.name.clone(),
                 reason: format!("the model has {} layers", model.layers.len()),
             });
         };
         if !t.mean.is_finite() {
-            return Err(HawqError::NonFinite { what: format!("{} trace", t.name), index: 0, value: t.mean });
+            return Err(Error::NonFinite { what: format!("{} trace", t.name), index: 0, value: t.mean });
         }
         let avg = t.average();
         let (d_in, d_out) = (layer.config.d_input, layer.config.d_output);

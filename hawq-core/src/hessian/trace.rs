@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hvp::check_value;
 use super::{HessianData, Hvp, layer_name};
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 
 /// Settings of [`hutchinson_trace`].
@@ -119,9 +119,9 @@ impl Welford {
 /// (its parameters become constants there), which makes them cheaper and removes its
 /// cross-block terms from the other layers' samples (still unbiased).
 ///
-/// Errors: `max_iter = 0`, a negative or non-finite `tol` ([`HawqError::InvalidSetting`]); an
-/// unknown layer or one without trainable parameters ([`HawqError::NoParameters`]); a
-/// non-finite loss, gradient or product ([`HawqError::HessianNonFinite`], naming the layer and
+/// Errors: `max_iter = 0`, a negative or non-finite `tol` ([`Error::InvalidSetting`]); an
+/// unknown layer or one without trainable parameters ([`Error::NoParameters`]); a
+/// non-finite loss, gradient or product ([`Error::HessianNonFinite`], naming the layer and
 /// the probe). An empty data set cannot be built into a [`HessianData`].
 pub fn hutchinson_trace<B: Backend>(
     hvp: &Hvp<B>,
@@ -130,13 +130,10 @@ pub fn hutchinson_trace<B: Backend>(
     progress: &mut dyn FnMut(&TraceProgress),
 ) -> Result<TraceResult> {
     if config.max_iter == 0 {
-        return Err(HawqError::InvalidSetting {
-            setting: "trace max_iter".into(),
-            message: "must be at least 1".into(),
-        });
+        return Err(Error::InvalidSetting { setting: "trace max_iter".into(), message: "must be at least 1".into() });
     }
     if !(config.tol.is_finite() && config.tol >= 0.0) {
-        return Err(HawqError::InvalidSetting {
+        return Err(Error::InvalidSetting {
             setting: "trace tol".into(),
             message: format!("{} is not a finite non-negative number", config.tol),
         });

@@ -5,7 +5,7 @@ use super::IntegerMlp;
 #[cfg(target_arch = "x86_64")]
 use super::avx512;
 use super::packed::PackedMlp;
-use crate::error::{HawqError, Result};
+use crate::error::{Error, Result};
 
 /// An integer model prepared for repeated inference: on CPUs with AVX-512 VNNI, and when every
 /// value provably fits the packed kernels, the weights are packed once here; otherwise every
@@ -69,9 +69,7 @@ impl<'a> PreparedMlp<'a> {
             let bad = unsafe { avx512::run_f32(p, q, x, &mut out) };
             return match bad {
                 None => Ok(out.iter().map(|&v| v as f32 * s).collect()),
-                Some(index) => {
-                    Err(HawqError::NonFinite { what: "input data".into(), index, value: f64::from(x[index]) })
-                }
+                Some(index) => Err(Error::NonFinite { what: "input data".into(), index, value: f64::from(x[index]) }),
             };
         }
         let _ = (d, s);

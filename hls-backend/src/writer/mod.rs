@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::config::HlsConfig;
-use crate::error::{HlsError, Result};
+use crate::error::{Error, Result};
 use crate::fixed::FixedType;
 use crate::model::{HlsModel, LayerKind};
 use crate::softmax;
@@ -29,11 +29,11 @@ pub fn write_project(
     config.validate()?;
     let files = render(model, config, tb_inputs, tb_outputs)?;
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let leaf = dir.file_name().ok_or_else(|| HlsError::Config(format!("{} is not a directory name", dir.display())))?;
+    let leaf = dir.file_name().ok_or_else(|| Error::Config(format!("{} is not a directory name", dir.display())))?;
     let tmp = parent.join(format!(".{}.tmp-{}", leaf.to_string_lossy(), std::process::id()));
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |error| HlsError::Io { path, error }
+        move |error| Error::Io { path, error }
     };
     let _ = std::fs::remove_dir_all(&tmp);
     let result = (|| -> Result<()> {
@@ -83,7 +83,7 @@ pub fn render(
     let n_in = model.n_inputs;
     if n_in > 0 && !tb_inputs.is_empty() {
         if !tb_inputs.len().is_multiple_of(n_in) {
-            return Err(HlsError::Input(format!("{} testbench values for {n_in} inputs", tb_inputs.len())));
+            return Err(Error::Input(format!("{} testbench values for {n_in} inputs", tb_inputs.len())));
         }
         add("tb_data/tb_input_features.dat", rows(tb_inputs, n_in));
         if let Some(o) = tb_outputs {

@@ -6,6 +6,7 @@ use ndarray::{ArrayD, Zip};
 use super::{OpContext, RoundingMode, bit_width, broadcast_to, input_f32, max_int, min_int, param_f32, rounding_mode};
 use crate::datatype::DataType;
 use crate::error::Result;
+use crate::int_range::IntRange;
 use crate::model::{Graph, Node};
 use crate::tensor::Tensor;
 
@@ -15,21 +16,27 @@ pub const MAX_QUANT_BITS: u32 = 32;
 /// The attributes and bit width of one `Quant`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QuantParams {
-    /// Bit width (1 ..= 32).
-    pub bits: u32,
-    /// Signed range.
-    pub signed: bool,
-    /// Narrow range (drops the most negative value, or the largest unsigned one).
-    pub narrow: bool,
+    /// The integer range: bit width (1 ..= 32), sign and narrow range.
+    pub range: IntRange,
     /// Rounding mode.
     pub rounding: RoundingMode,
 }
 
 impl QuantParams {
-    /// The integer range `[qmin, qmax]`.
-    pub fn range(&self) -> (f64, f64) {
-        let b = f64::from(self.bits);
-        (min_int(self.signed, self.narrow, b), max_int(self.signed, self.narrow, b))
+    /// The clamp bounds `[qmin, qmax]` as qonnx computes them (`min_int`, `max_int`; the bipolar
+    /// 1-bit case is handled apart by [`quant`]).
+    pub fn bounds(&self) -> (f64, f64) {
+        let r = self.range;
+        let b = f64::from(r.bits);
+        (min_int(r.signed, r.narrow, b), max_int(r.signed, r.narrow, b))
+    }
+
+    /// The parameters of a `Quant` node whose bit width is an initializer of `graph`; an error
+    /// naming the node when it is not a constant single integer in 1..=32 or an attribute is
+    /// invalid.
+    pub fn of_node(node: &Node, graph: &Graph) -> Result<QuantParams> {
+        let bits = node.inputs.get(3).and_then(|n| graph.initializer(n));
+        Quant::params(node, &[None, None, None, bits])
     }
 }
 
@@ -37,10 +44,10 @@ impl QuantParams {
 pub fn quant(x: f32, s: f32, z: f32, p: &QuantParams) -> f32 {
     let mut y = x / s;
     y += z;
-    if p.bits == 1 && p.signed {
+    if p.range.is_bipolar() {
         y = if y >= 0.0 { 1.0 } else { -1.0 };
     } else {
-        let (lo, hi) = p.range();
+        let (lo, hi) = p.bounds();
         let (lo, hi) = (lo as f32, hi as f32);
         if y > hi {
             y = hi;
@@ -59,9 +66,11 @@ impl Quant {
     /// The node's bit width and attributes, read from its constant inputs.
     pub(crate) fn params(node: &Node, inputs: &[Option<&Tensor>]) -> Result<QuantParams> {
         Ok(QuantParams {
-            bits: bit_width(node, inputs, 3, MAX_QUANT_BITS)?,
-            signed: node.attr_int("signed", 1) != 0,
-            narrow: node.attr_int("narrow", 0) != 0,
+            range: IntRange::new(
+                bit_width(node, inputs, 3, MAX_QUANT_BITS)?,
+                node.attr_int("signed", 1) != 0,
+                node.attr_int("narrow", 0) != 0,
+            ),
             rounding: rounding_mode(node, "ROUND")?,
         })
     }
@@ -71,7 +80,7 @@ impl Quant {
 /// with the range computed once and round-half-to-even done by the float32 magic-number addition
 /// (exact for |y| < 2^22, which the clamp guarantees when the range lies inside it).
 fn quant_round_tensor(x: &ArrayD<f32>, s: f32, z: f32, p: &QuantParams) -> ArrayD<f32> {
-    let (lo, hi) = p.range();
+    let (lo, hi) = p.bounds();
     let (lo, hi) = (lo as f32, hi as f32);
     x.mapv(|v| quant_round_fast(v, s, z, lo, hi))
 }
@@ -79,8 +88,8 @@ fn quant_round_tensor(x: &ArrayD<f32>, s: f32, z: f32, p: &QuantParams) -> Array
 /// Whether [`quant_round_fast`] computes `quant` exactly for these parameters: `ROUND`, not the
 /// bipolar 1-bit case, and a range inside ±2^22.
 pub(crate) fn fast_round_applies(p: &QuantParams) -> bool {
-    let (lo, hi) = p.range();
-    p.rounding == RoundingMode::Round && !(p.bits == 1 && p.signed) && lo > -4_194_304.0 && hi < 4_194_304.0
+    let (lo, hi) = p.bounds();
+    p.rounding == RoundingMode::Round && !p.range.is_bipolar() && lo > -4_194_304.0 && hi < 4_194_304.0
 }
 
 /// [`quant`] for `ROUND` with the range `[lo, hi]` given, rounding half to even by the float32
@@ -108,11 +117,9 @@ impl super::Op for Quant {
         let p = Quant::params(node, inputs)?;
         let out: ArrayD<f32> = if s.len() == 1 && z.len() == 1 && s.ndim() <= x.ndim() && z.ndim() <= x.ndim() {
             let (s, z) = (s.iter().next().copied().unwrap_or(1.0), z.iter().next().copied().unwrap_or(0.0));
-            let (lo, hi) = p.range();
-            let fast = p.rounding == RoundingMode::Round
-                && !(p.bits == 1 && p.signed)
-                && lo > -4_194_304.0
-                && hi < 4_194_304.0;
+            let (lo, hi) = p.bounds();
+            let fast =
+                p.rounding == RoundingMode::Round && !p.range.is_bipolar() && lo > -4_194_304.0 && hi < 4_194_304.0;
             if fast { quant_round_tensor(x, s, z, &p) } else { x.mapv(|v| quant(v, s, z, &p)) }
         } else {
             let shape = super::broadcast_shape(node, x.shape(), s.shape())?;
