@@ -140,12 +140,22 @@ impl QuantConfig {
         }
     }
 
-    /// A model meant for FPGA firmware: `bits` everywhere, 16-bit signed inputs, power-of-two
-    /// per-channel scales, [`Target::Fpga`].
+    /// A model meant for FPGA firmware: `bits` everywhere, 16-bit signed inputs, one
+    /// power-of-two scale per tensor, [`Target::Fpga`].
+    ///
+    /// Per tensor because a tensor of firmware is one `ap_fixed` type: per-channel power-of-two
+    /// scales put every channel on the finest channel's grid, so the weights need `b_w` plus the
+    /// spread of the exponents bits, and the costs the ILP budgeted at `b_w` would be
+    /// understated (`hls-backend` lowers such models, widening the type; hls4ml 1.3.0 cannot
+    /// convert them at all: it fails to move a non-scalar scale past the `MatMul`). Set
+    /// [`Granularity::PerChannel`] with [`QuantConfig::with_granularity`] to trade that for
+    /// accuracy.
     pub fn fpga(widths: &[usize], bits: u32) -> QuantConfig {
         QuantConfig {
             target: Target::Fpga,
-            ..QuantConfig::uniform(widths, bits).with_scale_mode(ScaleMode::PowerOfTwo)
+            ..QuantConfig::uniform(widths, bits)
+                .with_scale_mode(ScaleMode::PowerOfTwo)
+                .with_granularity(Granularity::PerTensor)
         }
     }
 

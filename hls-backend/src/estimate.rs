@@ -1,31 +1,28 @@
 //! Resource and latency **estimates** from a documented analytic model — not synthesis results.
 //!
 //! The model, per layer, with `R` the layer's reuse factor:
-//! - **Multipliers** (dense: one per non-zero weight, affine: one per channel): a product of
-//!   operand widths `a × b` goes to a DSP48 slice when both operands are wider than
-//!   [`LUT_MULT_MAX_BITS`] bits (two slices if it exceeds 27 × 18), otherwise to LUTs, costing
-//!   `⌈a·b/2⌉` LUTs. Divided by `R` (rounded up).
+//! - **Multipliers** (dense: one per non-zero weight, affine: one per channel): where a product
+//!   of operand widths `a × b` is built and its cost come from
+//!   [`qonnx_ir::cost::firmware::multiplier`] (DSP48 slices for wide operands, else `⌈a·b/2⌉`
+//!   LUTs), the workspace's one firmware cost model. Divided by `R` (rounded up).
 //! - **Adders**: one accumulator addition per multiplier, `W_acc` LUTs each (one LUT per bit of
 //!   carry chain), divided by `R`.
 //! - **Flip-flops**: the layer's output register (`n_out · W_out`) plus one pipeline register per
 //!   adder-tree level (`n_out · W_acc` per level).
-//! - **Latency**: a multiplier stage (1 cycle in LUTs, 3 in DSPs), then the adder tree of depth
-//!   `⌈log2(fan-in + 1)⌉`, [`ADDER_LEVELS_PER_NS`] levels per ns of clock period, plus `R − 1`
-//!   cycles; ReLU and casts take one cycle, the table softmax four, argmax `⌈log2 n⌉`.
+//! - **Latency**: a dense layer's from [`qonnx_ir::cost::firmware::dense_latency_cycles`] (a
+//!   multiplier stage, the adder tree, `R − 1` cycles), the same model `hawq-core`'s sensitivity
+//!   table gives the ILP; an affine layer 2 cycles (4 with DSPs); ReLU and casts one cycle, the
+//!   table softmax four, argmax `⌈log2 n⌉`.
 //! - **BOPs** (dense): `m·n·((1 − f_p)·b_a·b_w + b_a + b_w + log2 n)`, from `qonnx_ir::cost` (the
 //!   workspace's one cost model), with the weight quantizer's bits and the input type's width.
 
 use serde::Serialize;
 
 use qonnx_ir::cost::LayerCost;
+use qonnx_ir::cost::firmware::{Timing, adder_tree_cycles, dense_latency_cycles, multiplier};
 
 use crate::config::HlsConfig;
 use crate::model::{HlsModel, LayerKind};
-
-/// Products with an operand this narrow (or narrower) are built from LUTs.
-pub const LUT_MULT_MAX_BITS: u32 = 10;
-/// Adder-tree levels that fit in one ns of the clock period.
-pub const ADDER_LEVELS_PER_NS: f64 = 0.8;
 
 /// Estimates of one layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,22 +62,12 @@ pub struct Estimate {
     pub bops: f64,
 }
 
-fn mult_cost(a: u32, b: u32) -> (u64, u64) {
-    if a.min(b) <= LUT_MULT_MAX_BITS {
-        (0, u64::from(a * b).div_ceil(2))
-    } else if a.max(b) <= 27 && a.min(b) <= 18 {
-        (1, 0)
-    } else {
-        (2, 0)
-    }
-}
-
 /// Estimates every layer of `model` under `config`.
 pub fn estimate(model: &HlsModel, config: &HlsConfig) -> Estimate {
-    let levels_per_cycle = (config.clock_period_ns * ADDER_LEVELS_PER_NS).floor().max(1.0);
     let mut layers = Vec::new();
     for (i, l) in model.layers.iter().enumerate() {
-        let r = u64::from(config.reuse(&l.name));
+        let timing = Timing { clock_period_ns: config.clock_period_ns, reuse: config.reuse(&l.name) };
+        let r = u64::from(timing.reuse);
         let in_t = model.input_type_of(i);
         let n_in = model.input_size_of(i);
         let out_w = u64::from(l.out_type.width);
@@ -89,21 +76,19 @@ pub fn estimate(model: &HlsModel, config: &HlsConfig) -> Estimate {
         match &l.kind {
             LayerKind::Dense(d) => {
                 let nz = d.nonzero() as u64;
-                let (md, ml) = mult_cost(in_t.width, d.weight_type.width);
-                dsp = (md * nz).div_ceil(r);
-                lut = (ml * nz + nz * u64::from(d.acc_type.width)).div_ceil(r);
-                let depth = ((n_in + 1) as f64).log2().ceil();
-                let tree_cycles = (depth / levels_per_cycle).ceil() as u64;
-                ff += tree_cycles * l.n_out as u64 * u64::from(d.acc_type.width);
-                cycles = if md > 0 { 3 } else { 1 } + tree_cycles + (r - 1);
+                let m = multiplier(in_t.width, d.weight_type.width);
+                dsp = (m.dsp * nz).div_ceil(r);
+                lut = (m.lut * nz + nz * u64::from(d.acc_type.width)).div_ceil(r);
+                ff += adder_tree_cycles(n_in, &timing) * l.n_out as u64 * u64::from(d.acc_type.width);
+                cycles = dense_latency_cycles(n_in, in_t.width, d.weight_type.width, &timing);
                 let zeros = d.n_in * l.n_out - d.nonzero();
                 bops = LayerCost::dense(d.n_in, l.n_out, d.weight_bits, in_t.width, zeros).bops;
             }
             LayerKind::Affine(a) => {
-                let (md, ml) = mult_cost(in_t.width, a.scale_type.width);
-                dsp = (md * l.n_out as u64).div_ceil(r);
-                lut = ((ml + u64::from(a.acc_type.width)) * l.n_out as u64).div_ceil(r);
-                cycles = if md > 0 { 4 } else { 2 };
+                let m = multiplier(in_t.width, a.scale_type.width);
+                dsp = (m.dsp * l.n_out as u64).div_ceil(r);
+                lut = ((m.lut + u64::from(a.acc_type.width)) * l.n_out as u64).div_ceil(r);
+                cycles = if m.dsp > 0 { 4 } else { 2 };
             }
             LayerKind::Relu | LayerKind::Cast => lut = out_w * l.n_out as u64,
             LayerKind::Softmax => {
@@ -148,18 +133,5 @@ impl Estimate {
             "total", self.dsp, self.lut, self.ff, self.latency_cycles, self.bops, self.latency_ns
         );
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn multiplier_mapping() {
-        assert_eq!(mult_cost(6, 16), (0, 48));
-        assert_eq!(mult_cost(16, 16), (1, 0));
-        assert_eq!(mult_cost(27, 18), (1, 0));
-        assert_eq!(mult_cost(32, 32), (2, 0));
     }
 }

@@ -1,7 +1,9 @@
-//! One cost model: for random mixed-precision configurations (low widths make many weights
-//! quantize to zero, so `f_p` is exercised), the ILP's BOPs and size totals for the chosen
-//! configuration equal `qonnx-ir`'s cost analysis of the exported model and the BOPs of the HLS
-//! estimate, to the integer.
+//! One cost model and one layer name: for random mixed-precision configurations (low widths make
+//! many weights quantize to zero, so `f_p` is exercised), the ILP's BOPs and size totals for the
+//! chosen configuration equal `qonnx-ir`'s cost analysis of the exported model and the BOPs of the
+//! HLS estimate, to the integer, and its latency equals the estimate's dense-layer cycles; every
+//! per-layer figure is matched by the layer's one name (table row = ILP layer = exported `MatMul`
+//! node = HLS layer), with no mapping written here.
 
 mod common;
 
@@ -12,6 +14,7 @@ use hawq_core::export::{ExportOptions, export_qonnx};
 use hawq_core::hessian::{LayerTrace, SensitivityOptions, TraceResult, sensitivity_table};
 use hawq_core::train::{TrainConfig, train};
 use hawq_ilp::{SolveOptions, solve};
+use hls_backend::config::LayerConfig;
 use hls_backend::{HlsConfig, estimate::estimate, lower::lower};
 use rand::{Rng, SeedableRng};
 use test_support::Split;
@@ -35,7 +38,7 @@ fn ilp_totals_equal_qonnx_cost_and_hls_estimate_on_20_random_configurations() {
             layers: (0..4)
                 .map(|l| LayerTrace {
                     layer: l,
-                    name: format!("layer{l}"),
+                    name: hawq_core::layer_name(l),
                     params: WIDTHS[l] * WIDTHS[l + 1],
                     mean: 1.0,
                     std_err: 0.0,
@@ -61,8 +64,29 @@ fn ilp_totals_equal_qonnx_cost_and_hls_estimate_on_20_random_configurations() {
 
         let cost = qonnx_ir::cost::analyze(&qonnx).unwrap();
         sparse_layers += cost.layers.iter().filter(|l| l.zero_fraction > 0.2).count();
-        let hls = lower(&qonnx, &HlsConfig::default()).unwrap();
-        let estimate = estimate(&hls, &HlsConfig::default());
+        // HLS overrides keyed by the table's names: reuse factor 1 set explicitly on every layer.
+        let mut hls_config = HlsConfig::default();
+        for row in &table.layers {
+            hls_config.layers.insert(row.name.clone(), LayerConfig { reuse_factor: Some(1), ..Default::default() });
+        }
+        let hls = lower(&qonnx, &hls_config).unwrap();
+        let estimate = estimate(&hls, &hls_config);
+        for choice in &solution.choices {
+            let row = table.layers.iter().find(|r| r.name == choice.layer).unwrap();
+            let cand = row.candidates.iter().find(|c| c.label == choice.candidate).unwrap();
+            let layer_cost = cost.layers.iter().find(|l| l.node == choice.layer).unwrap();
+            let est = estimate.layers.iter().find(|l| l.layer == choice.layer).unwrap();
+            assert_eq!(cand.costs["bops"].round(), layer_cost.bops.round(), "case {case} {}", choice.layer);
+            assert_eq!(cand.costs["bops"].round(), est.bops.round(), "case {case} {}", choice.layer);
+            assert_eq!(cand.costs["latency"] as u64, est.latency_cycles, "case {case} {}: latency", choice.layer);
+        }
+        let dense_cycles: u64 = estimate
+            .layers
+            .iter()
+            .filter(|l| solution.choices.iter().any(|c| c.layer == l.layer))
+            .map(|l| l.latency_cycles)
+            .sum();
+        assert_eq!(solution.totals["latency"] as u64, dense_cycles, "case {case}: ILP vs HLS estimate latency");
         let (ilp_bops, ilp_size) = (solution.totals["bops"], solution.totals["size"]);
         let bits: Vec<_> = cost.layers.iter().map(|l| (l.weight_bits, l.act_bits)).collect();
         assert_eq!(ilp_bops.round(), cost.total_bops.round(), "case {case} {bits:?}: ILP vs qonnx cost BOPs");

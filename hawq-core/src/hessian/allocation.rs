@@ -25,6 +25,13 @@ impl SensitivityTable {
         Problem { layers: layers.collect(), ..Problem::default() }
     }
 
+    /// [`SensitivityTable::to_problem`] as pretty-printed JSON: the file `hawq-ilp solve` reads
+    /// (`hawq_ilp::Problem`'s serde form).
+    pub fn to_ilp_json_string(&self) -> Result<String> {
+        serde_json::to_string_pretty(&self.to_problem())
+            .map_err(|e| Error::Config { what: "sensitivity table JSON".into(), message: e.to_string() })
+    }
+
     /// The bit widths `solution` chooses, applied to `config`: each row's weight bits go to its
     /// layer and its input-activation bits to the quantizer in front of it (the previous layer's
     /// activation quantizer; layer 0's input width is the model's and stays). Layers the table

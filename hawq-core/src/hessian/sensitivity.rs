@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::TraceResult;
 use crate::error::{Error, Result};
 use crate::mlp::QuantMlp;
-use crate::quantizer::{IntRange, check_bits, scale_for};
+use crate::quantizer::{IntRange, check_bits, pow2_exponent, scale_for};
 use qonnx_ir::cost::LayerCost;
+use qonnx_ir::cost::firmware::{Timing, dense_latency_cycles};
 
 /// Settings of [`sensitivity_table`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,13 +20,16 @@ pub struct SensitivityOptions {
     /// Weight of the optional activation-perturbation term (0: none). See
     /// [`CandidateSensitivity::activation_term`].
     pub activation_weight: f64,
+    /// The clock and reuse factor the `latency` cost is computed for.
+    #[serde(default)]
+    pub timing: Timing,
 }
 
 impl SensitivityOptions {
     /// Every pair of the given weight and activation widths, no activation term.
     pub fn grid(weight_bits: &[u32], activation_bits: &[u32]) -> SensitivityOptions {
         let candidates = weight_bits.iter().flat_map(|&w| activation_bits.iter().map(move |&a| (w, a))).collect();
-        SensitivityOptions { candidates, activation_weight: 0.0 }
+        SensitivityOptions { candidates, activation_weight: 0.0, timing: Timing::default() }
     }
 }
 
@@ -54,7 +58,10 @@ pub struct CandidateSensitivity {
     /// `d_out · d_in · ((1 − f_p) · b_a · b_w + b_a + b_w + log2 d_in)` with `f_p` the fraction
     /// of weights that quantize to zero at `b_w` and `b_a` the input's bits. Both come from
     /// `qonnx_ir::cost::LayerCost`, so for the chosen configuration they equal `qonnx cost` on
-    /// the exported model.
+    /// the exported model. `latency`: the layer's clock cycles in firmware from
+    /// `qonnx_ir::cost::firmware::dense_latency_cycles` (the model `hls-backend`'s estimate
+    /// uses), with the firmware weight width: `b_w` plus, for per-channel power-of-two scales,
+    /// the spread of the channels' exponents.
     pub costs: BTreeMap<String, f64>,
 }
 
@@ -78,38 +85,12 @@ pub struct LayerSensitivity {
 }
 
 /// Per layer and candidate sensitivities; serializable, and convertible into the problem table
-/// that `hawq-ilp` reads ([`SensitivityTable::to_ilp_json`]).
+/// that `hawq-ilp` reads (`SensitivityTable::to_problem` and `to_ilp_json_string`, feature
+/// `ilp`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SensitivityTable {
     /// The layers, in network order.
     pub layers: Vec<LayerSensitivity>,
-}
-
-impl SensitivityTable {
-    /// The `hawq-ilp` problem JSON: `{"layers": [{"name", "candidates": [{"label", "omega",
-    /// "costs"}]}], "budgets": [], "ties": [], "fixed": {}}`; add budgets before solving.
-    pub fn to_ilp_json(&self) -> serde_json::Value {
-        let layers: Vec<serde_json::Value> = self
-            .layers
-            .iter()
-            .map(|l| {
-                let candidates: Vec<serde_json::Value> = l
-                    .candidates
-                    .iter()
-                    .map(|c| serde_json::json!({ "label": c.label, "omega": c.omega, "costs": c.costs }))
-                    .collect();
-                serde_json::json!({ "name": l.name, "candidates": candidates })
-            })
-            .collect();
-        serde_json::json!({ "layers": layers, "budgets": [], "ties": [], "fixed": {} })
-    }
-
-    /// [`SensitivityTable::to_ilp_json`] as pretty-printed text (the file `hawq-ilp solve`
-    /// reads).
-    pub fn to_ilp_json_string(&self) -> Result<String> {
-        serde_json::to_string_pretty(&self.to_ilp_json())
-            .map_err(|e| Error::Config { what: "sensitivity table JSON".into(), message: e.to_string() })
-    }
 }
 
 /// Builds the table for `model` from per-layer traces (`traces` must cover the layers wanted;
@@ -180,6 +161,7 @@ pub fn sensitivity_table<B: Backend>(
             };
             let zeros = ints.iter().filter(|&&i| i == 0).count();
             let cost = LayerCost::dense(d_in, d_out, bw, ba, zeros);
+            let latency = dense_latency_cycles(d_in, ba, bw + exponent_spread(&scales), &options.timing);
             candidates.push(CandidateSensitivity {
                 label,
                 weight_bits: bw,
@@ -190,6 +172,7 @@ pub fn sensitivity_table<B: Backend>(
                 costs: BTreeMap::from([
                     ("size".to_string(), cost.weight_storage_bits as f64),
                     ("bops".to_string(), cost.bops),
+                    ("latency".to_string(), latency as f64),
                 ]),
             });
         }
@@ -204,4 +187,15 @@ pub fn sensitivity_table<B: Backend>(
         });
     }
     Ok(SensitivityTable { layers: rows })
+}
+
+/// The spread `max e − min e` of power-of-two scales `2^e` (0 when any scale is not a power of
+/// two): the extra bits a firmware type needs to hold every channel's integers on the finest
+/// channel's grid.
+fn exponent_spread(scales: &[f32]) -> u32 {
+    let exps: Option<Vec<i32>> = scales.iter().map(|&s| pow2_exponent(s)).collect();
+    match exps {
+        Some(e) if !e.is_empty() => (e.iter().max().unwrap_or(&0) - e.iter().min().unwrap_or(&0)) as u32,
+        _ => 0,
+    }
 }

@@ -12,8 +12,13 @@
 //! addition terms, MACs over the non-zero weights (with `discount_sparsity`, its default) and
 //! over the batch the model declares, weight memory over the non-zero weights, and bit widths
 //! from qonnx's datatype inference (a tensor that no quantizer produces is FLOAT32: 32 bits).
+//!
+//! The firmware side of the cost model (multipliers and latency of a dense layer in an FPGA) is
+//! in [`firmware`].
 
 use serde::Serialize;
+
+pub mod firmware;
 
 use crate::error::Result;
 use crate::model::{Graph, Model, Node};
