@@ -1,6 +1,7 @@
 //! `jet-data` owns the project's LHC jet data: the 16 high-level features and 5 classes of the
-//! jet-tagging study, the hls4ml tutorial `.npy` layout (optionally gzip-compressed) and its
-//! reader, the standard scaler fitted on training data, the shipped sample of simulated jets
+//! jet-tagging study, their readers — the hls4ml tutorial `.npy` layout (optionally
+//! gzip-compressed), OpenML 42468 as CSV or ARFF, and the Zenodo HDF5 files (feature `hdf5`) —
+//! with the format detected from the path ([`load`]) and a seeded split, the standard scaler fitted on training data, the shipped sample of simulated jets
 //! that is the built-in data of every test, example and of `jet-tagging reproduce`, and the
 //! driver of the project's Pythia8 + FastJet simulator (a pinned Python package under
 //! `simulator/`).
@@ -16,10 +17,14 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod hdf5;
 mod sample;
 mod scaler;
 pub mod simulate;
+mod table;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use sample::{CLASSES, FEATURES, JetSample};
 pub use scaler::Standardiser;
+pub use table::{Format, JetTable, load, load_table};

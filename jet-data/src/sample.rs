@@ -76,6 +76,47 @@ impl JetSample {
         Ok(Self { x_train, y_train, x_test, y_test, source: dir.to_path_buf() })
     }
 
+    /// Writes the sample to the folder `dir` (which must not exist) in the hls4ml `.npy` layout,
+    /// plus `extra` files (name, contents) beside it. Everything is written into a temporary
+    /// sibling folder first and renamed into place, so `dir` either appears whole or not at all.
+    pub fn save(&self, dir: impl AsRef<Path>, extra: &[(&str, String)]) -> Result<()> {
+        use ndarray_npy::WriteNpyExt;
+        let dir = dir.as_ref();
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        if dir.exists() {
+            return Err(Error::Invalid { path: dir.to_path_buf(), message: "exists already".into() });
+        }
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "jets".into());
+        let tmp = dir.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        let written = (|| -> Result<()> {
+            for (stem, m) in [
+                ("X_train_val", &self.x_train),
+                ("y_train_val", &self.y_train),
+                ("X_test", &self.x_test),
+                ("y_test", &self.y_test),
+            ] {
+                let path = tmp.join(format!("{stem}.npy"));
+                let f = File::create(&path).map_err(io(&path))?;
+                m.write_npy(std::io::BufWriter::new(f))
+                    .map_err(|e| Error::Npy { path: path.clone(), message: e.to_string() })?;
+            }
+            for (file, contents) in extra {
+                let path = tmp.join(file);
+                std::fs::write(&path, contents).map_err(io(&path))?;
+            }
+            std::fs::rename(&tmp, dir).map_err(io(dir))
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        written
+    }
+
     /// The class index of each training jet.
     pub fn labels_train(&self) -> Vec<usize> {
         argmax_rows(&self.y_train)

@@ -5,6 +5,7 @@
 //! jet-tagging simulate --per-class 20000 --out shard0/ --shard 0/2     # on one machine
 //! jet-tagging simulate --per-class 20000 --out shard1/ --shard 1/2     # on another
 //! jet-tagging simulate --merge shard0/ shard1/ --out jets/             # same bytes as one run
+//! jet-tagging data --data hls4ml_lhc_jets_hlf.arff --out data/          # any format → .npy split
 //! ```
 
 use std::path::PathBuf;
@@ -13,8 +14,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use jet_data::JetSample;
 use jet_data::simulate::{SimulateOptions, default_python, merge, simulate};
+use jet_data::{CLASSES, Format, JetSample, Standardiser};
 
 #[derive(Parser)]
 #[command(name = "jet-tagging", version, about = "The LHC jet-tagging study: data, training, quantization, firmware")]
@@ -25,6 +26,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Read a data set in any supported format (an hls4ml `.npy` folder, OpenML CSV or ARFF,
+    /// the Zenodo HDF5 files), split it with a seed (a `.npy` folder keeps its own split), fit
+    /// the standard scaler on the training jets, and write the hls4ml `.npy` layout with
+    /// `scaler.json` and `summary.json`.
+    Data {
+        /// The data (format from the path); default: the built-in simulated jets.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Output folder (must not exist yet; written whole at the end).
+        #[arg(long)]
+        out: PathBuf,
+        /// Fraction of the jets held out for testing (formats without their own split).
+        #[arg(long, default_value_t = 0.2)]
+        test_fraction: f64,
+        /// Seed of the split.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Simulate jets with the project's Pythia8 + FastJet simulator (13 TeV pp, g/q/t/W/Z), in
     /// the hls4ml `.npy` layout with a `meta.json`; or merge shards made with the same settings.
     Simulate {
@@ -71,6 +90,41 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Data { data, out, test_fraction, seed } => {
+            if out.exists() {
+                bail!("{} exists already; choose a new output folder", out.display());
+            }
+            let source = data.unwrap_or_else(JetSample::builtin_dir);
+            let format = Format::detect(&source)?;
+            let sample = jet_data::load(&source, test_fraction, seed)?;
+            let scaler = Standardiser::fit(&sample.x_train);
+            let count = |labels: Vec<usize>| {
+                let mut n = [0usize; CLASSES.len()];
+                labels.iter().for_each(|&l| n[l] += 1);
+                CLASSES.iter().zip(n).map(|(c, k)| (c.to_string(), k)).collect::<std::collections::BTreeMap<_, _>>()
+            };
+            let summary = serde_json::json!({
+                "source": source.display().to_string(),
+                "format": format!("{format:?}"),
+                "test_fraction": if format == Format::NpyFolder { None } else { Some(test_fraction) },
+                "seed": seed,
+                "train": count(sample.labels_train()),
+                "test": count(sample.labels_test()),
+            });
+            let extra = [
+                ("scaler.json", serde_json::to_string_pretty(&scaler)?),
+                ("summary.json", serde_json::to_string_pretty(&summary)?),
+            ];
+            sample.save(&out, &extra)?;
+            eprintln!(
+                "{} training and {} test jets from {} ({format:?}) written to {}",
+                sample.x_train.nrows(),
+                sample.x_test.nrows(),
+                source.display(),
+                out.display()
+            );
+            Ok(())
+        }
         Command::Simulate { per_class, out, seed, workers, shard, merge: shards, python } => {
             let python = python.unwrap_or_else(default_python);
             if out.exists() {
