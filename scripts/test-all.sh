@@ -28,8 +28,8 @@ features=()
 if [ "${CI:-}" = true ] || pkg-config --exists hdf5 2>/dev/null; then
   features=(--features jet-data/hdf5)
 fi
-step "cargo test (all targets)" cargo test --workspace --all-targets "${features[@]}"
-step "cargo test (doctests)" cargo test --workspace --doc "${features[@]}"
+step "cargo test (all targets)" cargo test --workspace --all-targets ${features[@]+"${features[@]}"}
+step "cargo test (doctests)" cargo test --workspace --doc ${features[@]+"${features[@]}"}
 skipped=$(wc -l < "$TEST_SKIP_LOG")
 echo "== skipped tests: $skipped"
 [ "$skipped" -eq 0 ] || cat "$TEST_SKIP_LOG"

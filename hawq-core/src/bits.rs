@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::quantizer::{Granularity, ScaleMode, check_bits};
 
-/// The name of layer `l` (`layer{l}`): the one name a layer has in errors, Hessian results, the
-/// sensitivity table and the ILP, the exported QONNX graph (the layer's `MatMul` node, and the
+/// The name of layer `l` (`layer{l}`): the one name a layer has in Hessian results and their
+/// errors, the sensitivity table and the ILP, the exported QONNX graph (the layer's `MatMul` node, and the
 /// prefix of its tensors and other nodes) and so in `hls-backend`, whose layers take their node's
 /// name (per-layer HLS overrides use it too).
 pub fn layer_name(l: usize) -> String {

@@ -119,6 +119,9 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
     Ok(HlsModel { name: config.name.clone(), n_inputs, input_type, layers })
 }
 
+/// Names the generated C++ uses itself (`N_INPUT`, `N_OUTPUT`), which no layer may take.
+pub const RESERVED_NAMES: [&str; 2] = ["input", "output"];
+
 struct Builder<'a> {
     g: &'a Graph,
     config: &'a HlsConfig,
@@ -139,23 +142,29 @@ struct Quantized {
 }
 
 impl<'a> Builder<'a> {
-    /// The layer's name: its node's name, made a C identifier (characters other than ASCII
-    /// letters, digits and `_` become `_`; a name that does not start with a letter gets the
-    /// kind as prefix), so that the names a model's producer chose (hawq-core's `layer{l}`)
-    /// are the HLS layer names and override keys; `<kind>_<k>` for an unnamed node or a name
-    /// already taken (names are compared case-insensitively, as the C macros upper-case them).
+    /// The layer's name: its node's name (unnamed nodes were named `<op_type>_<node index>`
+    /// before lowering), made a C identifier (characters other than ASCII letters, digits and
+    /// `_` become `_`; a name that does not start with a letter gets the kind as prefix), so
+    /// that the names a model's producer chose (hawq-core's `layer{l}`) are the HLS layer names
+    /// and override keys. `<kind>_<k>` instead when that name is taken: by another layer
+    /// (compared case-insensitively, as the C macros upper-case them), by the generated code
+    /// ([`RESERVED_NAMES`]), or when it ends in `_nonzero` (a generated macro suffix).
     fn name(&mut self, kind: &'static str, node: &Node) -> String {
         let mut ident: String =
             node.name().chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
         if !ident.is_empty() && !ident.starts_with(|c: char| c.is_ascii_alphabetic()) {
             ident = format!("{kind}_{ident}");
         }
-        if ident.is_empty() || self.taken.contains(&ident.to_ascii_lowercase()) {
+        let clash = |ident: &str, taken: &HashSet<String>| {
+            let lower = ident.to_ascii_lowercase();
+            taken.contains(&lower) || RESERVED_NAMES.contains(&lower.as_str()) || lower.ends_with("_nonzero")
+        };
+        if ident.is_empty() || clash(&ident, &self.taken) {
             loop {
                 let k = self.counts.entry(kind).or_insert(0);
                 *k += 1;
                 ident = format!("{kind}_{}", *k - 1);
-                if !self.taken.contains(&ident.to_ascii_lowercase()) {
+                if !clash(&ident, &self.taken) {
                     break;
                 }
             }
@@ -241,8 +250,7 @@ impl<'a> Builder<'a> {
         if b.len() != 1 {
             return Err(Self::unsupported(node, "the bit width must be one integer in 1..=32"));
         }
-        let params = QuantParams::of_node(node, self.g)
-            .map_err(|e| Self::unsupported(node, format!("the bit width must be one integer in 1..=32 ({e})")))?;
+        let params = QuantParams::of_node(node, self.g)?;
         let range = params.range;
         if range.is_bipolar() {
             return Err(Self::unsupported(node, "1-bit signed (bipolar) quantization is not supported"));

@@ -198,3 +198,61 @@ fn layer_overrides_change_types_and_estimates() {
     let y = Emulator::new(&hls).run(&common::grid_inputs(200, 16, 5)).unwrap().values();
     assert!(y.iter().all(|v| (-4.0..4.0).contains(v) && (v * 32.0).fract() == 0.0));
 }
+
+#[test]
+fn layers_take_node_names_made_safe_identifiers() {
+    // Node names a producer might choose: the generated code's own names, a path with slashes,
+    // names that differ only in case, a macro suffix, a leading digit.
+    let mut m = qkeras();
+    let mut matmul = ["input", "Output", "/fc3/MatMul", "a_nonzero"].into_iter();
+    let mut relu = ["LAYER", "layer", "9lives"].into_iter();
+    for n in &mut m.graph.nodes {
+        let next = match n.op_type.as_str() {
+            "MatMul" => matmul.next(),
+            "Relu" => relu.next(),
+            _ => None,
+        };
+        if let Some(name) = next {
+            n.name = Some(name.to_string());
+        }
+    }
+    let cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
+    let hls = lower(&m, &cfg).unwrap();
+    let names: Vec<&str> = hls.layers.iter().map(|l| l.name.as_str()).collect();
+    let mut lower_case: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    lower_case.sort();
+    lower_case.dedup();
+    assert_eq!(lower_case.len(), names.len(), "{names:?}");
+    for n in &names {
+        assert!(n.starts_with(|c: char| c.is_ascii_alphabetic()), "{n}");
+        assert!(n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{n}");
+        assert!(!["input", "output"].contains(&n.to_ascii_lowercase().as_str()) && !n.ends_with("_nonzero"), "{n}");
+    }
+    // Kept where safe, made safe where not.
+    assert!(
+        names.contains(&"dense__fc3_MatMul") && names.contains(&"LAYER") && names.contains(&"relu_9lives"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"dense_0") && names.contains(&"dense_1") && names.contains(&"relu_0"), "{names:?}");
+    // The names are the override keys, and the project they give compiles.
+    let mut with_override = cfg.clone();
+    with_override
+        .layers
+        .insert("dense__fc3_MatMul".into(), LayerConfig { reuse_factor: Some(2), ..Default::default() });
+    assert!(lower(&m, &with_override).is_ok());
+    let Some(ap) = common::ap_types() else { return };
+    let dir = common::tmpdir("names").join("prj");
+    write_project(&hls, &cfg, &dir, &common::grid_inputs(2, 16, 1), None).unwrap();
+    for f in [format!("firmware/{}.cpp", cfg.name), format!("{}_test.cpp", cfg.name)] {
+        let out = Command::new("g++")
+            .args(["-std=c++14", "-fsyntax-only", "-Wall"])
+            .arg(format!("-I{}", ap.display()))
+            .arg(format!("-I{}", dir.join("firmware").display()))
+            .arg(dir.join(&f))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !err.contains("redefined"), "{f}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

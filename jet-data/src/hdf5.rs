@@ -23,7 +23,7 @@ fn files(path: &Path) -> Result<Vec<PathBuf>> {
         .map_err(|source| Error::Io { path: path.to_path_buf(), source })?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("h5" | "hdf5")))
+        .filter(|p| crate::table::is_h5(p))
         .collect();
     out.sort();
     Ok(out)

@@ -63,8 +63,11 @@ impl Format {
     }
 }
 
-fn is_h5(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("h5" | "hdf5"))
+/// Whether `path` names an HDF5 file (`.h5` or `.hdf5`, any case).
+pub(crate) fn is_h5(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("h5") || e.eq_ignore_ascii_case("hdf5"))
 }
 
 /// Reads the jets at `path` in the format its path says ([`Format::detect`]); a `.npy` folder
@@ -104,6 +107,18 @@ impl JetTable {
     /// original order). Errors when a side would be empty.
     pub fn split(&self, test_fraction: f64, seed: u64) -> Result<JetSample> {
         let n = self.labels.len();
+        if self.features.nrows() != n || self.features.ncols() != FEATURES.len() {
+            return Err(Error::Invalid {
+                path: self.source.clone(),
+                message: format!("{} labels for a {:?} feature matrix", n, self.features.shape()),
+            });
+        }
+        if let Some(r) = self.labels.iter().position(|&l| l >= CLASSES.len()) {
+            return Err(Error::Invalid {
+                path: self.source.clone(),
+                message: format!("row {r}: class index {} is not below {}", self.labels[r], CLASSES.len()),
+            });
+        }
         let n_test = (n as f64 * test_fraction).round() as usize;
         if !(0.0..1.0).contains(&test_fraction) || n_test == 0 || n_test >= n {
             return Err(Error::Invalid {

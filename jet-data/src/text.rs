@@ -21,7 +21,7 @@ fn invalid(path: &Path, message: String) -> Error {
 /// The lines of a text file, looking through gzip when the name ends in `.gz`.
 fn lines(path: &Path) -> Result<Vec<String>> {
     let f = File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         Box::new(flate2::read::GzDecoder::new(f))
     } else {
         Box::new(f)

@@ -80,6 +80,11 @@ fn csv_plain_and_gzipped_parses_into_the_same_jets() {
     enc.finish().unwrap();
     assert_eq!(Format::detect(&gz).unwrap(), Format::Csv);
     assert_same(&load_table(&gz).unwrap(), &x, &labels);
+    // Extensions in any case.
+    let upper = d.path().join("JETS.CSV.GZ");
+    std::fs::copy(&gz, &upper).unwrap();
+    assert_same(&load_table(&upper).unwrap(), &x, &labels);
+    assert_eq!(Format::detect(Path::new("a/B.H5")).unwrap(), Format::Hdf5);
 }
 
 #[test]
@@ -202,4 +207,10 @@ fn the_split_is_seeded_disjoint_and_complete() {
     t.labels.iter().for_each(|&l| expected[l] += 1);
     assert_eq!(count, expected);
     assert!(t.split(0.0, 1).is_err() && t.split(1.0, 1).is_err());
+    // A hand-made table with a class index out of range or too few labels is an error.
+    let mut bad = t.clone();
+    bad.labels[10] = 7;
+    assert!(bad.split(0.25, 1).unwrap_err().to_string().contains("row 10: class index 7"));
+    bad.labels.truncate(5);
+    assert!(bad.split(0.25, 1).is_err());
 }

@@ -62,15 +62,35 @@ impl IntRange {
         if self.signed { ((1i64 << (self.bits - 1)) - 1).max(1) as f32 } else { ((1i64 << self.bits) - 1) as f32 }
     }
 
-    /// The QONNX datatype of the range's integers (`BIPOLAR`, `INTn` or `UINTn`; a narrow range
-    /// has the datatype of its full range).
+    /// The QONNX datatype of the range's integers (`BIPOLAR`, `BINARY`, `INTn` or `UINTn`; a
+    /// narrow range has the datatype of its full range).
     pub fn datatype(&self) -> DataType {
         if self.is_bipolar() {
             DataType::Bipolar
+        } else if self.bits == 1 {
+            DataType::Binary
         } else if self.signed {
             DataType::Int(self.bits)
         } else {
             DataType::UInt(self.bits)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_their_qonnx_datatypes() {
+        let r = |b, s, n| IntRange::new(b, s, n);
+        assert_eq!((r(8, true, false).min(), r(8, true, false).max()), (-128, 127));
+        assert_eq!((r(8, true, true).min(), r(8, true, true).max()), (-127, 127));
+        assert_eq!((r(4, false, true).min(), r(4, false, true).max()), (0, 14));
+        assert_eq!((r(1, true, false).min(), r(1, true, false).max()), (-1, 1));
+        assert_eq!(r(1, true, false).datatype(), DataType::Bipolar);
+        assert_eq!(r(1, false, false).datatype(), DataType::Binary);
+        assert_eq!(r(6, true, true).datatype(), DataType::Int(6));
+        assert_eq!(r(6, false, false).datatype(), DataType::UInt(6));
     }
 }

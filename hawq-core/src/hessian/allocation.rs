@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 impl SensitivityTable {
     /// The ILP problem: one layer per row, one candidate per `(weight, input activation)` pair
-    /// with its Ω and its `size` and `bops` costs; no budgets yet (add them with
+    /// with its Ω and its `size`, `bops` and `latency` costs; no budgets yet (add them with
     /// `problem.budgets.push(hawq_ilp::Budget::new("bops", limit))`).
     pub fn to_problem(&self) -> Problem {
         let layers = self.layers.iter().map(|l| Layer {

@@ -171,7 +171,7 @@ fn parameters(m: &HlsModel) -> (String, Vec<(String, String)>) {
     );
     let mut files = Vec::new();
     for (li, l) in m.layers.iter().enumerate() {
-        let guard = format!("{}_WEIGHTS_H_", l.name.to_uppercase());
+        let guard = format!("WEIGHTS_{}_H_", l.name.to_uppercase());
         let mut h = format!("#ifndef {guard}\n#define {guard}\n\n#include \"../defines.h\"\n\n");
         match &l.kind {
             LayerKind::Dense(d) => {
