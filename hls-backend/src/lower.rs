@@ -233,8 +233,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The fixed-point type a QONNX Quant with constant power-of-two scale maps to.
-    fn quant_type(&self, node: &Node) -> Result<(FixedType, Vec<i32>)> {
+    /// The fixed-point type a QONNX Quant with constant power-of-two scale maps to, and the
+    /// Quant's parameters.
+    fn quant_type(&self, node: &Node) -> Result<(FixedType, QuantParams)> {
         let c = |k: usize, what: &str| -> Result<&Tensor> {
             node.inputs
                 .get(k)
@@ -290,7 +291,7 @@ impl<'a> Builder<'a> {
         // Per-channel power-of-two scales share the finest grid: the integers widen by the spread.
         let widened = IntRange { bits: range.bits + spread, ..range };
         let ty = FixedType::from_int_range(widened, frac, rounding)?;
-        Ok((ty, fracs))
+        Ok((ty, params))
     }
 
     /// A constant operand: an initializer quantized with `float_type`, or a Quant of an
@@ -311,8 +312,7 @@ impl<'a> Builder<'a> {
             return Ok(None);
         }
         let Some(w) = node.inputs.first().and_then(|n| self.g.initializer(n)) else { return Ok(None) };
-        let (ty, _) = self.quant_type(node)?;
-        let params = QuantParams::of_node(node, self.g)?;
+        let (ty, params) = self.quant_type(node)?;
         let s =
             self.g.initializer(&node.inputs[1]).map(Tensor::to_f32).ok_or_else(|| Self::unsupported(node, "scale"))?;
         let w = w.to_f32();
