@@ -17,9 +17,10 @@ use qonnx_ir::ops::RoundingMode;
 use qonnx_ir::transform::{QcdqReport, infer_datatypes, infer_shapes, qonnx_to_qcdq};
 use qonnx_ir::{Dim, IntRange, Model, Tensor};
 
-use crate::bits::layer_name;
+use crate::bits::{HiddenActivation, layer_name};
 use crate::error::{Error, Result};
 use crate::integer::IntegerMlp;
+use crate::mlp::QuantMlp;
 use crate::quantizer::weight_range;
 
 /// Name of the graph input.
@@ -117,6 +118,41 @@ pub fn export_qonnx(int: &IntegerMlp, opts: &ExportOptions) -> Result<Model> {
     let meta = serde_json::json!({"input_bits": int.input_range.bits, "input_scale": int.input_scale, "layers": bits});
     model.set_metadata("hawq.config", &meta.to_string());
     Ok(model)
+}
+
+/// The plain ONNX graph of a float model (`QuantConfig::float`, or any model read as float):
+/// per layer its eval-mode weight and bias (batch norm folded) as float initializers, `MatMul`,
+/// `Add` and the hidden nonlinearity, with the same node names as [`export_qonnx`] and no
+/// `Quant` node. This is the float baseline that hls4ml (and `hls-backend`) turn into firmware at
+/// a default fixed-point precision.
+pub fn export_float<B: burn::prelude::Backend>(model: &QuantMlp<B>, opts: &ExportOptions) -> Result<Model> {
+    let widths = &model.config.widths;
+    let mut b = GraphBuilder::new(&opts.name);
+    let mut h = b.input_f32(INPUT, &[Dim::Param("N".into()), Dim::Value(widths[0] as i64)]);
+    let n = model.layers.len();
+    for l in 0..n {
+        let name = layer_name(l);
+        let (w, bias) = model.effective_weights_host(l);
+        let w = b.initializer(
+            &format!("{name}_weight"),
+            Tensor::from_f32(&[widths[l], widths[l + 1]], w).map_err(qerr("weight"))?,
+        );
+        let bias =
+            b.initializer(&format!("{name}_bias"), Tensor::from_f32(&[widths[l + 1]], bias).map_err(qerr("bias"))?);
+        let y = b.named_node(&name, "MatMul", &[&h, &w], &[]);
+        h = b.named_node(&format!("{name}_bias_add"), "Add", &[&y, &bias], &[]);
+        if l + 1 < n {
+            h = match model.config.hidden_activation {
+                HiddenActivation::Relu => b.named_node(&format!("{name}_relu"), "Relu", &[&h], &[]),
+                HiddenActivation::Tanh => b.named_node(&format!("{name}_tanh"), "Tanh", &[&h], &[]),
+            };
+        }
+    }
+    b.output_f32(&h);
+    let mut model_out = b.build();
+    infer_shapes(&mut model_out).map_err(qerr("shape inference"))?;
+    model_out.set_metadata("producer", concat!("hawq-core ", env!("CARGO_PKG_VERSION")));
+    Ok(model_out)
 }
 
 /// The QCDQ form (`QuantizeLinear → Clip → DequantizeLinear`) of the exported graph, with biases

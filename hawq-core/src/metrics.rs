@@ -128,6 +128,44 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
+/// The ROC curve of `scores` for the binary labels `positive`: `(false-positive rate,
+/// true-positive rate)` at every distinct threshold, from `(0, 0)` to `(1, 1)`, thinned to at
+/// most `max_points` points (evenly in rank; the two ends always kept). Empty when one class is
+/// absent.
+pub fn roc_curve(scores: &[f64], positive: &[bool], max_points: usize) -> Vec<(f64, f64)> {
+    let n_pos = positive.iter().filter(|&&p| p).count() as f64;
+    let n_neg = scores.len() as f64 - n_pos;
+    if n_pos == 0.0 || n_neg == 0.0 {
+        return Vec::new();
+    }
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut curve = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        for &t in &idx[i..=j] {
+            if positive[t] {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        curve.push((fp / n_neg, tp / n_pos));
+        i = j + 1;
+    }
+    let max_points = max_points.max(2);
+    if curve.len() <= max_points {
+        return curve;
+    }
+    let last = curve.len() - 1;
+    (0..max_points).map(|k| curve[k * last / (max_points - 1)]).collect()
+}
+
 /// Loss, accuracy and per-class AUC of `logits` (`[n, k]`).
 pub fn metrics(logits: &[f32], labels: &[usize], k: usize) -> Metrics {
     let p = softmax(logits, k);
@@ -144,6 +182,20 @@ pub fn metrics(logits: &[f32], labels: &[usize], k: usize) -> Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roc_curve_steps_through_each_threshold() {
+        let c = roc_curve(&[0.9, 0.8, 0.8, 0.1], &[true, false, true, false], 10);
+        assert_eq!(c, vec![(0.0, 0.0), (0.0, 0.5), (0.5, 1.0), (1.0, 1.0)]);
+        let thin = roc_curve(
+            &(0..100).map(f64::from).collect::<Vec<_>>(),
+            &[true; 50].iter().chain(&[false; 50]).copied().collect::<Vec<_>>(),
+            5,
+        );
+        assert_eq!(thin.len(), 5);
+        assert_eq!((thin[0], thin[4]), ((0.0, 0.0), (1.0, 1.0)));
+        assert!(roc_curve(&[1.0], &[true], 10).is_empty());
+    }
 
     #[test]
     fn auc_of_perfect_random_and_tied_scores() {

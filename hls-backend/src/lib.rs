@@ -19,6 +19,7 @@
 //! ```
 
 pub mod config;
+pub mod csim;
 pub mod emulator;
 pub mod error;
 pub mod estimate;

@@ -1,0 +1,72 @@
+//! The C simulation of a generated project: its testbench compiled with `g++` against the Xilinx
+//! `ap_types` headers and run on its `tb_data`, as Vitis HLS `csim_design` would, without the
+//! vendor tools.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+
+/// The `ap_types` headers: `HLS_AP_TYPES` if set, else the copy inside an hls4ml wheel installed
+/// in one of the virtual environments `venvs` (`<venv>/lib/python3*/site-packages/hls4ml/
+/// templates/vivado/ap_types`). `None` when neither has `ap_fixed.h`.
+pub fn find_ap_types(venvs: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("HLS_AP_TYPES") {
+        let p = PathBuf::from(p);
+        return p.join("ap_fixed.h").exists().then_some(p);
+    }
+    venvs.iter().find_map(|venv| {
+        std::fs::read_dir(venv.join("lib")).ok().and_then(|rd| {
+            rd.flatten()
+                .map(|e| e.path().join("site-packages/hls4ml/templates/vivado/ap_types"))
+                .find(|p| p.join("ap_fixed.h").exists())
+        })
+    })
+}
+
+fn tool_error(path: &Path, what: &str, stderr: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(stderr);
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+    Error::Io { path: path.to_path_buf(), error: std::io::Error::other(format!("{what}: {first}")) }
+}
+
+/// Compiles the testbench of the project in `project` (top function `name`, as written by
+/// [`write_project`](crate::writer::write_project)) with `g++ -O1` and the headers in
+/// `ap_types`, runs it on its `tb_data/tb_input_features.dat`, and returns every output it wrote
+/// to `tb_data/csim_results.log`, sample by sample. Errors name the project and quote the first
+/// line of the compiler's or the program's message.
+pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>> {
+    let exe = project.join("csim");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| Error::Io { path, error }
+    };
+    let out = Command::new("g++")
+        .args(["-std=c++14", "-O1", "-w"])
+        .arg(format!("-I{}", ap_types.display()))
+        .arg(format!("-I{}", project.join("firmware").display()))
+        .arg(project.join(format!("{name}_test.cpp")))
+        .arg(project.join(format!("firmware/{name}.cpp")))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .map_err(io(project))?;
+    if !out.status.success() {
+        return Err(tool_error(project, "g++ failed", &out.stderr));
+    }
+    let run = Command::new(&exe).current_dir(project).output().map_err(io(&exe))?;
+    if !run.status.success() {
+        return Err(tool_error(&exe, "the C simulation failed", &run.stderr));
+    }
+    let log = project.join("tb_data/csim_results.log");
+    let text = std::fs::read_to_string(&log).map_err(io(&log))?;
+    text.split_whitespace()
+        .enumerate()
+        .map(|(k, v)| {
+            v.parse::<f64>().map_err(|e| Error::Io {
+                path: log.clone(),
+                error: std::io::Error::other(format!("value {k}: `{v}` is not a number ({e})")),
+            })
+        })
+        .collect()
+}

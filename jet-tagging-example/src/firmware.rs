@@ -1,0 +1,115 @@
+//! The firmware step: a model's exported graph lowered to the fixed-point HLS model, its
+//! bit-accurate emulator run on the test jets (and, for a quantized model, checked against the
+//! integer-only engine), the HLS C++ project written with those jets as its testbench, its
+//! resource and latency estimate, and its g++ C simulation checked against the emulator.
+
+use std::path::Path;
+
+use hls_backend::estimate::estimate;
+use hls_backend::lower::lower;
+use hls_backend::writer::write_project;
+use hls_backend::{Emulator, HlsConfig};
+use qonnx_ir::Model;
+
+use crate::config::FirmwareConfig;
+use crate::error::Result;
+use crate::jets::Jets;
+use crate::models::{ONNX_FILE, integer_of, load_model};
+use crate::results::{CsimCheck, FirmwareResult, ModelResult};
+
+/// The project's top function.
+pub const TOP: &str = "jet_tagger";
+
+/// The model a firmware is built for.
+#[derive(Debug, Clone, Copy)]
+pub struct Design<'a> {
+    /// `Baseline`, `INT8` or `Hessian`.
+    pub role: &'a str,
+    /// The model as evaluated.
+    pub model: &'a ModelResult,
+    /// Its step folder (the stored model and its graph).
+    pub model_dir: &'a Path,
+}
+
+/// Builds the firmware of `design` into `dir/project`; `rel` is `dir` relative to the study
+/// folder.
+pub fn build(
+    design: &Design,
+    jets: &Jets,
+    config: &FirmwareConfig,
+    ap_types: Option<&Path>,
+    dir: &Path,
+    rel: &str,
+) -> Result<FirmwareResult> {
+    let Design { role, model, model_dir } = *design;
+    let graph = Model::load(model_dir.join(ONNX_FILE))?;
+    let cfg = HlsConfig {
+        name: TOP.into(),
+        part: config.part.clone(),
+        clock_period_ns: config.clock_ns,
+        reuse_factor: config.reuse_factor,
+        ..HlsConfig::default()
+    };
+    let hls = lower(&graph, &cfg)?;
+    let emulator = Emulator::new(&hls);
+    let x: Vec<f64> = jets.test.features.iter().map(|&v| f64::from(v)).collect();
+    let emulated = emulator.run(&x)?.values();
+    let k = jets.test.n_classes;
+    let correct = emulated.chunks(k).zip(&jets.test.labels).filter(|(row, label)| argmax(row) == **label).count();
+    let accuracy = 100.0 * correct as f64 / jets.test.len() as f64;
+    let emulator_equals_engine = if model.input_bits.is_some() {
+        let int = integer_of(&load_model(model_dir)?)?;
+        let engine = int.forward_int(&int.quantize_input(&jets.test.features)?)?;
+        let s = f64::from(int.output_scale());
+        let equal = emulated.iter().zip(&engine).filter(|(e, q)| **e == **q as f64 * s).count();
+        Some((equal, engine.len()))
+    } else {
+        None
+    };
+    let (tb_x, _) = jets.test_head(config.csim_jets);
+    let n_tb = tb_x.len() / jets.test.n_features;
+    let tb_inputs: Vec<f64> = tb_x.iter().map(|&v| f64::from(v)).collect();
+    let tb_outputs = &emulated[..n_tb * k];
+    let project = dir.join("project");
+    write_project(&hls, &cfg, &project, &tb_inputs, Some(tb_outputs))?;
+    let csim = match ap_types {
+        Some(ap) => {
+            let sim = hls_backend::csim::run_csim(&project, TOP, ap)?;
+            let equal = sim.iter().zip(tb_outputs).filter(|(a, b)| a == b).count();
+            let status = if sim.len() == tb_outputs.len() {
+                "ok".to_string()
+            } else {
+                format!("the C simulation wrote {} outputs, expected {}", sim.len(), tb_outputs.len())
+            };
+            CsimCheck { jets: n_tb, equal, outputs: tb_outputs.len(), status }
+        }
+        None => CsimCheck {
+            jets: 0,
+            equal: 0,
+            outputs: 0,
+            status: "not run: no ap_types headers (set HLS_AP_TYPES or run scripts/setup-python.sh)".into(),
+        },
+    };
+    // Only the sources stay; the compiled simulator is an artefact of the check.
+    let _ = std::fs::remove_file(project.join("csim"));
+    let est = estimate(&hls, &cfg);
+    Ok(FirmwareResult {
+        role: role.into(),
+        model: model.name.clone(),
+        accuracy,
+        latency_cycles: est.latency_cycles,
+        latency_ns: est.latency_ns,
+        lut: est.lut,
+        ff: est.ff,
+        dsp: est.dsp,
+        sparsity: model.sparsity,
+        bops: model.bops,
+        emulator_equals_engine,
+        csim,
+        project: format!("{rel}/project"),
+    })
+}
+
+fn argmax(row: &[f64]) -> usize {
+    row.iter().enumerate().fold(0, |best, (i, &v)| if v > row[best] { i } else { best })
+}
