@@ -106,7 +106,7 @@ pub(crate) fn finish(study: &mut Study, until: Stage, parts: Parts) -> Result<Op
         let label = format!("firmware/{role}");
         let key = key_of(&label, &serde_json::json!({"model": k, "firmware": fw_config, "csim": ap.is_some()}))?;
         let jets = study.jets().clone();
-        let rel = study.relative(&study.store().dir(&label, &key));
+        let rel = study.rel(&study.store().dir(&label, &key));
         let stored = study.step(&label, &key, (index, 3), |dir, _| {
             let design = crate::firmware::Design { role, model: m, model_dir: d };
             crate::firmware::build(&design, &jets, &fw_config, ap.as_deref(), dir, &rel)

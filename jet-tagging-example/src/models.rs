@@ -32,7 +32,8 @@ pub enum Device {
 pub enum Start {
     /// A fresh model of this configuration, initialised with this seed.
     Fresh(QuantConfig, u64),
-    /// The model stored in this step folder (`model.*`), given these bits (warm start).
+    /// The model stored in this step folder (`model.*`; the study gives it relative to the study
+    /// folder in keys), given these bits (warm start).
     From(String, Vec<BitConfig>),
 }
 

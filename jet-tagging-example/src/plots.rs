@@ -549,8 +549,10 @@ mod tests {
     #[test]
     fn draws_ten_files_for_full_and_empty_results() {
         if let Err(e) = register_font() {
-            // A machine without any known font: the error must say how to get one.
+            // A machine without any known font: the error must say how to get one, and the test
+            // says visibly that it could not draw (in CI, where setup installs a font, it fails).
             assert!(e.to_string().contains("fonts-dejavu-core"), "{e}");
+            let _: Option<()> = test_support::skip(&e.to_string());
             return;
         }
         let full = results();

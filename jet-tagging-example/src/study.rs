@@ -206,7 +206,8 @@ impl<'p> Study<'p> {
         &self.store
     }
 
-    fn rel(&self, dir: &Path) -> String {
+    /// `dir` relative to the study folder.
+    pub(crate) fn rel(&self, dir: &Path) -> String {
         dir.strip_prefix(&self.opts.out).unwrap_or(dir).display().to_string()
     }
 
@@ -229,10 +230,14 @@ impl<'p> Study<'p> {
     ) -> Result<(ModelResult, PathBuf, String)> {
         let key = self.train_key(job, epochs, &start)?;
         let tc = self.opts.config.train_config(job.regulariser, job.seed, epochs);
-        let (jets, device) = (self.jets.clone(), self.opts.device);
+        let (jets, device, out) = (self.jets.clone(), self.opts.device, self.opts.out.clone());
         let rel = self.rel(&self.store.dir(&job.label, &key));
         let label = job.label.clone();
         let stored = self.step(&job.label, &key, at, |dir, progress| {
+            let start = match start {
+                Start::From(rel, bits) => Start::From(out.join(rel).display().to_string(), bits),
+                fresh => fresh,
+            };
             let (model, losses) = train_model(&start, &jets.train, &tc, device, &mut |r| {
                 progress(Event::Epoch { label: &label, report: r, epochs })
             })?;
@@ -378,7 +383,9 @@ impl<'p> Study<'p> {
         for (index, a) in allocs.iter().enumerate() {
             let label = format!("finetune/{}k", (a.budget_bops / 1000.0).round());
             let job = Job { label: label.clone(), ..base_job.clone() };
-            let start = Start::From(base_dir.display().to_string(), a.bits.clone());
+            // Relative to the study folder, so that the key (which names the base model's folder,
+            // itself named by the base model's key) is the same wherever the study lives.
+            let start = Start::From(self.rel(&base_dir), a.bits.clone());
             let name = format!("Hessian {}k BOPs", (a.budget_bops / 1000.0).round());
             let epochs = self.opts.config.mixed.finetune_epochs;
             // The start names the base folder, whose key already covers the base model; the
@@ -435,10 +442,6 @@ impl<'p> Study<'p> {
             device: format!("{:?}", self.opts.device),
             merged_from: self.merged_from.clone(),
         }
-    }
-
-    pub(crate) fn relative(&self, dir: &Path) -> String {
-        self.rel(dir)
     }
 }
 
