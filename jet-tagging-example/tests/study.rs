@@ -142,15 +142,10 @@ fn quick_study_writes_every_artefact_and_every_check_passes() {
     }
 
     // `report` on the finished folder recomputes nothing and gives the same results.
+    let before = outcome(&out);
     let err = ok(&jet_tagging(&["report", "--quick", "--out", out.to_str().unwrap()]));
     assert!(!err.contains(" done in "), "nothing recomputed:\n{err}");
-    let mut before = serde_json::to_value(&r).unwrap();
-    before.as_object_mut().unwrap().remove("run");
     assert_same(&outcome(&out), &before, "the rerun's results");
-                v
-            })
-            .unwrap()
-    );
 }
 
 #[test]
