@@ -30,6 +30,7 @@ pub mod integer;
 pub mod layers;
 pub mod metrics;
 pub mod mlp;
+pub mod prune;
 pub mod quantizer;
 pub mod record;
 pub mod rng;

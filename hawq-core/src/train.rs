@@ -51,6 +51,10 @@ pub struct TrainConfig {
     /// Where and when to write checkpoints (`None`: never).
     #[serde(default)]
     pub checkpoint: Option<CheckpointConfig>,
+    /// Weights to keep at zero (magnitude pruning, [`crate::prune`]): the mask is applied after
+    /// every optimizer step (`None`: no pruning).
+    #[serde(default)]
+    pub mask: Option<crate::prune::PruneMask>,
 }
 
 /// Where and when [`train`] (and [`resume`]) write a checkpoint. Each write replaces the
@@ -89,6 +93,7 @@ impl Default for TrainConfig {
             patience: None,
             seed: 0,
             checkpoint: None,
+            mask: None,
         }
     }
 }
@@ -226,6 +231,9 @@ pub fn train<B: AutodiffBackend>(
 ) -> Result<TrainOutcome<B>> {
     config.validate()?;
     check_data(&model, train_data, "training data")?;
+    if let Some(mask) = &config.mask {
+        crate::prune::check_mask(&model, mask)?;
+    }
     if let Some(v) = valid {
         check_data(&model, v, "validation data")?;
     }
@@ -270,6 +278,9 @@ pub fn resume<B: AutodiffBackend>(
     };
     let model = load_model("model")?;
     check_data(&model, train_data, "training data")?;
+    if let Some(mask) = &config.mask {
+        crate::prune::check_mask(&model, mask)?;
+    }
     if let Some(v) = valid {
         check_data(&model, v, "validation data")?;
     }
@@ -328,6 +339,9 @@ fn run<B: AutodiffBackend>(
             batches += 1;
             let grads = GradientsParams::from_grads(loss.backward(), &st.model);
             st.model = st.optim.step(lr, st.model, grads);
+            if let Some(mask) = &config.mask {
+                st.model = st.model.apply_mask(mask)?;
+            }
         }
         let valid_metrics = match valid {
             Some(v) => Some(evaluate(&st.model.valid(), v, config.batch_size.max(4096))?),

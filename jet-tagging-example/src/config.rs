@@ -93,6 +93,11 @@ pub struct MixedConfig {
     pub eigen_steps: usize,
     /// Epochs of quantization-aware fine-tuning of each chosen configuration.
     pub finetune_epochs: usize,
+    /// Magnitude pruning of each chosen configuration before its fine-tuning: this fraction of
+    /// every layer's weights is set to zero and kept there (`None`: no pruning). The sparsity
+    /// is reported and counted in the BOPs (`f_p`).
+    #[serde(default)]
+    pub prune_sparsity: Option<f64>,
     /// The Hessian model put into firmware: the sweep point with the fewest BOPs whose test
     /// accuracy is at most this many percentage points below the INT8 model's.
     pub firmware_tolerance_pct: f64,
@@ -182,6 +187,7 @@ impl StudyConfig {
                 trace_probes: 200,
                 eigen_steps: 100,
                 finetune_epochs: 10,
+                prune_sparsity: None,
                 firmware_tolerance_pct: 1.0,
             },
             firmware: FirmwareConfig {
@@ -249,6 +255,9 @@ impl StudyConfig {
         }
         if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
             return bad("test_fraction", "must lie in (0, 1)");
+        }
+        if self.mixed.prune_sparsity.is_some_and(|s| !(0.0..1.0).contains(&s)) {
+            return bad("mixed.prune_sparsity", "must lie in [0, 1)");
         }
         if self.epochs == 0 || self.batch_size == 0 {
             return bad("epochs", "epochs and batch size must be at least 1");

@@ -9,6 +9,7 @@ use burn::tensor::backend::AutodiffBackend;
 use hawq_core::backend::Cpu;
 use hawq_core::export::{ExportOptions, export_float, export_qonnx};
 use hawq_core::metrics::{metrics, roc_curve, softmax};
+use hawq_core::prune::magnitude_mask;
 use hawq_core::train::{EpochReport, TrainConfig, evaluate, predict, train};
 use hawq_core::{BitConfig, IntegerMlp, QuantConfig, QuantMlp, record};
 use serde::{Deserialize, Serialize};
@@ -32,9 +33,16 @@ pub enum Device {
 pub enum Start {
     /// A fresh model of this configuration, initialised with this seed.
     Fresh(QuantConfig, u64),
-    /// The model stored in this step folder (`model.*`; the study gives it relative to the study
-    /// folder in keys), given these bits (warm start).
-    From(String, Vec<BitConfig>),
+    /// The model stored in a step folder (`model.*`), given other bits (warm start), optionally
+    /// pruned by magnitude to a sparsity that training then keeps.
+    From {
+        /// The step folder (the study gives it relative to the study folder in keys).
+        dir: String,
+        /// The bits.
+        bits: Vec<BitConfig>,
+        /// The fraction of each layer's weights pruned (`None`: none).
+        prune: Option<f64>,
+    },
 }
 
 /// The file stem of a stored model inside its step folder.
@@ -72,13 +80,20 @@ fn train_on<B: AutodiffBackend>(
     tc: &TrainConfig,
     progress: &mut dyn FnMut(&EpochReport),
 ) -> Result<(QuantMlp<Cpu>, Vec<f64>)> {
-    let model = match start {
-        Start::Fresh(config, seed) => config.init::<B>(device, *seed)?,
-        Start::From(dir, bits) => {
-            record::load::<B>(&Path::new(dir).join(MODEL_FILE), device)?.unfreeze().with_bits(bits)?
+    let (model, tc) = match start {
+        Start::Fresh(config, seed) => (config.init::<B>(device, *seed)?, tc.clone()),
+        Start::From { dir, bits, prune } => {
+            let model = record::load::<B>(&Path::new(dir).join(MODEL_FILE), device)?.unfreeze().with_bits(bits)?;
+            match prune {
+                Some(s) => {
+                    let mask = magnitude_mask(&model, *s)?;
+                    (model.apply_mask(&mask)?, TrainConfig { mask: Some(mask), ..tc.clone() })
+                }
+                None => (model, tc.clone()),
+            }
         }
     };
-    let out = train(model, data, None, tc, progress)?;
+    let out = train(model, data, None, &tc, progress)?;
     let losses = out.history.iter().map(|r| r.train_loss).collect();
     Ok((record::to_backend::<B::InnerBackend, Cpu>(&out.model.valid(), &Default::default())?, losses))
 }

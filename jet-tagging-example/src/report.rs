@@ -105,7 +105,7 @@ pub fn markdown(r: &Results) -> String {
     let _ = writeln!(
         s,
         "Model {:?}, {} epochs, batch {}, learning rate {}, seeds {:?}; mixed precision: inputs INT{}, base INT{}, \
-         candidates {:?}, {} fine-tuning epochs.\n",
+         candidates {:?}, {} fine-tuning epochs{}.\n",
         c.widths,
         c.epochs,
         c.batch_size,
@@ -114,7 +114,11 @@ pub fn markdown(r: &Results) -> String {
         c.mixed.input_bits,
         c.mixed.base_bits,
         c.mixed.candidate_bits,
-        c.mixed.finetune_epochs
+        c.mixed.finetune_epochs,
+        c.mixed
+            .prune_sparsity
+            .map(|p| format!(", {:.0} % of each layer's weights pruned by magnitude", 100.0 * p))
+            .unwrap_or_default()
     );
     homogeneous(&mut s, r);
     sweep(&mut s, r);

@@ -235,7 +235,9 @@ impl<'p> Study<'p> {
         let label = job.label.clone();
         let stored = self.step(&job.label, &key, at, |dir, progress| {
             let start = match start {
-                Start::From(rel, bits) => Start::From(out.join(rel).display().to_string(), bits),
+                Start::From { dir, bits, prune } => {
+                    Start::From { dir: out.join(dir).display().to_string(), bits, prune }
+                }
                 fresh => fresh,
             };
             let (model, losses) = train_model(&start, &jets.train, &tc, device, &mut |r| {
@@ -385,7 +387,8 @@ impl<'p> Study<'p> {
             let job = Job { label: label.clone(), ..base_job.clone() };
             // Relative to the study folder, so that the key (which names the base model's folder,
             // itself named by the base model's key) is the same wherever the study lives.
-            let start = Start::From(self.rel(&base_dir), a.bits.clone());
+            let prune = self.opts.config.mixed.prune_sparsity;
+            let start = Start::From { dir: self.rel(&base_dir), bits: a.bits.clone(), prune };
             let name = format!("Hessian {}k BOPs", (a.budget_bops / 1000.0).round());
             let epochs = self.opts.config.mixed.finetune_epochs;
             // The start names the base folder, whose key already covers the base model; the

@@ -182,7 +182,8 @@ fn report_tables_are_filled_from_results_json() {
     assert!(edited.lines().any(|l| l.starts_with("| 400k |") && l.contains("| 123456789 |")));
 }
 
-/// A tiny study: INT8 and FP32 × Baseline/L1 × 2 seeds, two budgets, few jets.
+/// A tiny study: INT8 and FP32 × Baseline/L1 × 2 seeds, two budgets, 30 % magnitude pruning of
+/// the mixed-precision models, few jets.
 fn tiny_config(dir: &Path) -> PathBuf {
     let mut c = StudyConfig::quick();
     c.train_jets = Some(3000);
@@ -195,6 +196,7 @@ fn tiny_config(dir: &Path) -> PathBuf {
     c.mixed.trace_probes = 4;
     c.mixed.eigen_steps = 4;
     c.mixed.finetune_epochs = 1;
+    c.mixed.prune_sparsity = Some(0.3);
     c.firmware.csim_jets = Some(300);
     let path = dir.join("tiny.json");
     std::fs::write(&path, serde_json::to_string_pretty(&c).unwrap()).unwrap();
@@ -215,6 +217,12 @@ fn shards_merged_equal_one_run_and_a_killed_run_resumes_to_the_same_results() {
     let cfg = config.to_str().unwrap();
     let (single, _) = tiny_run(d.path(), "single");
     let expected = outcome(&single);
+    // The pruned weights stay zero through fine-tuning and count in the BOPs.
+    let r = results(&single);
+    for p in &r.sweep {
+        assert!(p.model.sparsity >= 0.299, "{}: sparsity {}", p.model.name, p.model.sparsity);
+    }
+    assert!(r.homogeneous.iter().all(|h| h.model.sparsity < 0.299), "only the mixed-precision models are pruned");
 
     // Two shards, then merge.
     let mut shards = Vec::new();

@@ -54,6 +54,10 @@ struct StudyArgs {
     /// Settings from a JSON file (the shape of `StudyConfig`; see `--print-config`).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Prune this fraction of every layer's weights (by magnitude) before fine-tuning each
+    /// mixed-precision model, and keep them zero (sets `mixed.prune_sparsity`).
+    #[arg(long, value_name = "SPARSITY")]
+    prune: Option<f64>,
     /// Where training runs.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
@@ -293,11 +297,15 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn options(a: &StudyArgs, threads: usize, shard: Option<(usize, usize)>) -> Result<Options> {
-    let config = match (&a.config, a.quick) {
+    let mut config = match (&a.config, a.quick) {
         (Some(path), _) => StudyConfig::from_file(path)?,
         (None, true) => StudyConfig::quick(),
         (None, false) => StudyConfig::full(),
     };
+    if a.prune.is_some() {
+        config.mixed.prune_sparsity = a.prune;
+        config.validate()?;
+    }
     let device = match a.device {
         DeviceArg::Cpu => Device::Cpu,
         DeviceArg::Wgpu => Device::Wgpu,
