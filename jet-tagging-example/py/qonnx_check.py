@@ -2,7 +2,8 @@
 their outputs with the integer engine's, written by `jet-tagging`.
 
 usage: qonnx_check.py JOBS.json INPUTS.npy RESULT.json
-JOBS.json: [{"model": name, "onnx": path, "outputs": engine_outputs.npy, "lsb": output scale or 0}]
+JOBS.json: [{"model": name, "onnx": path, "outputs": engine_outputs.npy, "lsb": output scale or 0,
+             "inputs": own inputs .npy or null (then INPUTS.npy)}]
 RESULT.json: one entry per job: outputs, equal, one_lsb, worse, max_abs_diff.
 """
 import json
@@ -32,7 +33,8 @@ def main():
     results = []
     for job in jobs:
         ours = np.load(job["outputs"]).astype(np.float32)
-        theirs = run(job["onnx"], x)
+        xj = np.load(job["inputs"]).astype(np.float32) if job.get("inputs") else x
+        theirs = run(job["onnx"], xj)
         if theirs.shape != ours.shape:
             raise SystemExit(f"{job['onnx']}: output shape {theirs.shape}, engine {ours.shape}")
         diff = np.abs(theirs.astype(np.float64) - ours.astype(np.float64))

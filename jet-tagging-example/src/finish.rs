@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Precision, Regulariser};
 use crate::error::{Error, Result, io, json};
-use crate::models::{OUTPUTS_FILE, integer_of, load_model};
+use crate::models::{OUTPUTS_FILE, RAW_ONNX_FILE, integer_of, load_model};
 use crate::results::{FirmwareResult, HessianResult, HomogeneousRun, ModelResult, QonnxCheck, Results, SweepPoint};
 use crate::store::key_of;
 use crate::study::{Stage, Study};
@@ -56,24 +56,34 @@ pub(crate) fn finish(study: &mut Study, until: Stage, parts: Parts) -> Result<Op
             let stored = study.step("qonnx-check", &key, (0, 1), |dir, _| {
                 let mut jobs = Vec::new();
                 let mut exact = Vec::new();
+                let shape = (jets.test.len(), jets.test.n_features);
+                let array = |v: &Vec<f32>| {
+                    ndarray::Array2::from_shape_vec(shape, v.clone())
+                        .map_err(|e| Error::Setting { setting: "test jets".into(), message: e.to_string() })
+                };
+                let raw = dir.join("raw_inputs.npy");
+                ndarray_npy::write_npy(&raw, &array(&jets.test_raw)?)
+                    .map_err(|e| Error::Io { path: raw.clone(), source: std::io::Error::other(e) })?;
                 for (m, d, _) in &models {
                     let int = integer_of(&load_model(d)?)?;
-                    exact.push(int.max_accumulator_bits() <= 24);
-                    jobs.push(CheckJob {
-                        model: m.name.clone(),
-                        onnx: d.join(crate::models::ONNX_FILE),
-                        outputs: d.join(OUTPUTS_FILE),
-                        lsb: f64::from(int.output_scale()),
-                    });
+                    let lsb = f64::from(int.output_scale());
+                    // The graph on standardised features, and the one with the scaler folded in
+                    // on raw features: both must give the engine's outputs.
+                    let forms =
+                        [("", crate::models::ONNX_FILE, None), (" (raw features)", RAW_ONNX_FILE, Some(raw.clone()))];
+                    for (suffix, file, inputs) in forms {
+                        exact.push(int.max_accumulator_bits() <= 24);
+                        let (model, onnx, outputs) =
+                            (format!("{}{suffix}", m.name), d.join(file), d.join(OUTPUTS_FILE));
+                        jobs.push(CheckJob { model, onnx, outputs, lsb, inputs });
+                    }
                 }
-                let x = ndarray::Array2::from_shape_vec(
-                    (jets.test.len(), jets.test.n_features),
-                    jets.test.features.clone(),
-                )
-                .map_err(|e| Error::Setting { setting: "test jets".into(), message: e.to_string() })?;
+                let x = array(&jets.test.features)?;
                 let rel = |p: &std::path::Path| p.strip_prefix(&out).unwrap_or(p).display().to_string();
                 let checks = qonnx_check(py, &jobs, &exact, &x, dir, rel)?;
-                std::fs::remove_file(dir.join("inputs.npy")).map_err(io(dir.join("inputs.npy")))?;
+                for f in ["inputs.npy", "raw_inputs.npy"] {
+                    std::fs::remove_file(dir.join(f)).map_err(io(dir.join(f)))?;
+                }
                 Ok(Checked { checks })
             })?;
             (stored.value.checks, "ok".to_string())

@@ -39,6 +39,8 @@ pub struct Jets {
     pub train: Dataset,
     /// Test jets, standardised with the training scaler.
     pub test: Dataset,
+    /// The same test jets before scaling (row-major), for graphs with the scaler folded in.
+    pub test_raw: Vec<f32>,
     /// Their description.
     pub info: DataInfo,
 }
@@ -102,7 +104,7 @@ impl Jets {
             fingerprint,
             scaler,
         };
-        Ok(Jets { train, test, info })
+        Ok(Jets { train, test, test_raw: sample.x_test.iter().copied().collect(), info })
     }
 
     /// The first `n` test jets (all when `None` or larger), row-major.

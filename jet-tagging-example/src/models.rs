@@ -49,6 +49,8 @@ pub enum Start {
 pub const MODEL_FILE: &str = "model";
 /// The exported graph inside a step folder.
 pub const ONNX_FILE: &str = "model.onnx";
+/// The exported graph with the scaler folded in front: it takes raw features.
+pub const RAW_ONNX_FILE: &str = "model_raw_features.onnx";
 /// The model's outputs on the test jets (`[jets, classes]`, float32; the integer engine's,
 /// dequantized, for a quantized model).
 pub const OUTPUTS_FILE: &str = "engine_outputs.npy";
@@ -134,6 +136,7 @@ pub fn save_and_evaluate(
     };
     let onnx_path = dir.join(ONNX_FILE);
     onnx.save(&onnx_path)?;
+    fold_scaler(&onnx, &jets.info.scaler)?.save(dir.join(RAW_ONNX_FILE))?;
     let cost = qonnx_ir::cost::analyze(&onnx)?;
     let out = ndarray::Array2::from_shape_vec((test.len(), k), logits.clone())
         .map_err(|e| Error::Setting { setting: "outputs".into(), message: e.to_string() })?;
@@ -165,6 +168,33 @@ pub fn save_and_evaluate(
         train_loss,
         onnx: format!("{rel}/{ONNX_FILE}"),
     })
+}
+
+/// `graph` with the standard scaler folded in front, so that it takes raw features: its input
+/// (renamed `<input>_raw`) feeds `Sub(x, mean)` then `Div(·, sd)` in float32, which is exactly
+/// `Standardiser::apply`, and their result takes the old input's name. Shapes are inferred again.
+pub fn fold_scaler(graph: &qonnx_ir::Model, scaler: &jet_data::Standardiser) -> Result<qonnx_ir::Model> {
+    use qonnx_ir::{Node, Tensor};
+    let mut m = graph.clone();
+    let g = &mut m.graph;
+    let input = g
+        .inputs
+        .first()
+        .map(|v| v.name.clone())
+        .ok_or_else(|| Error::Setting { setting: "scaler folding".into(), message: "the graph has no input".into() })?;
+    let n = scaler.mean.len();
+    let raw = format!("{input}_raw");
+    g.inputs[0].name = raw.clone();
+    g.set_initializer("scaler_mean", Tensor::from_f32(&[n], scaler.mean.clone())?);
+    g.set_initializer("scaler_sd", Tensor::from_f32(&[n], scaler.sd.clone())?);
+    let mut sub = Node::new("Sub", &[&raw, "scaler_mean"], &["scaler_centred"]);
+    sub.name = Some("scaler_sub".into());
+    let mut div = Node::new("Div", &["scaler_centred", "scaler_sd"], &[&input]);
+    div.name = Some("scaler_div".into());
+    g.nodes.splice(0..0, [sub, div]);
+    qonnx_ir::transform::infer_shapes(&mut m)?;
+    m.set_metadata("hawq.input", "raw features (the standard scaler is folded in: scaler_sub, scaler_div)");
+    Ok(m)
 }
 
 /// Reads a stored model back from its step folder.

@@ -44,6 +44,8 @@ pub struct CheckJob {
     pub outputs: PathBuf,
     /// One LSB of the output (its quantizer's scale).
     pub lsb: f64,
+    /// Its own inputs (`.npy`; `None`: the shared ones).
+    pub inputs: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -58,9 +60,9 @@ struct CheckOut {
 
 const SCRIPT: &str = include_str!("../py/qonnx_check.py");
 
-/// Runs every job through Python qonnx on `inputs` (`[jets, features]`, float32), in one Python
-/// process, working in `dir`. `exact` says per job whether every accumulator fits float32's
-/// mantissa.
+/// Runs every job through Python qonnx on `inputs` (`[jets, features]`, float32; a job may bring
+/// its own), in one Python process, working in `dir`. `exact` says per job whether every
+/// accumulator fits float32's mantissa.
 pub fn qonnx_check(
     python: &Path,
     jobs: &[CheckJob],

@@ -129,9 +129,11 @@ fn quick_study_writes_every_artefact_and_every_check_passes() {
         assert_eq!(f.csim.status, "ok", "{}", f.role);
         assert_eq!((f.csim.jets, f.csim.equal), (20_000, f.csim.outputs), "{}: C simulation vs emulator", f.role);
     }
-    // Every QONNX file (16 homogeneous integer models, 7 fine-tuned) in Python qonnx.
+    // Every QONNX file (16 homogeneous integer models, 7 fine-tuned), each also with the scaler
+    // folded in (on raw features), in Python qonnx.
     assert_eq!(r.qonnx_status, "ok");
-    assert_eq!(r.qonnx.len(), 16 + 7);
+    assert_eq!(r.qonnx.len(), 2 * (16 + 7));
+    assert_eq!(r.qonnx.iter().filter(|q| q.model.ends_with("(raw features)")).count(), 16 + 7);
     for q in &r.qonnx {
         assert_eq!(q.outputs, 100_000, "{}", q.model);
         if q.exact_expected {
