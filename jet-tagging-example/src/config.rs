@@ -224,7 +224,12 @@ impl StudyConfig {
     pub fn from_file(path: &std::path::Path) -> Result<StudyConfig> {
         let text = std::fs::read_to_string(path).map_err(crate::error::io(path))?;
         let config: StudyConfig = serde_json::from_str(&text).map_err(crate::error::json(path))?;
-        config.validate()?;
+        config.validate().map_err(|e| match e {
+            Error::Setting { setting, message } => {
+                Error::Setting { setting: format!("{setting}` in `{}", path.display()), message }
+            }
+            other => other,
+        })?;
         Ok(config)
     }
 
@@ -259,8 +264,25 @@ impl StudyConfig {
         if self.mixed.prune_sparsity.is_some_and(|s| !(0.0..1.0).contains(&s)) {
             return bad("mixed.prune_sparsity", "must lie in [0, 1)");
         }
-        if self.epochs == 0 || self.batch_size == 0 {
-            return bad("epochs", "epochs and batch size must be at least 1");
+        if self.epochs == 0 {
+            return bad("epochs", "must be at least 1");
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size", "must be at least 1");
+        }
+        if self.train_jets == Some(0) {
+            return bad("train_jets", "must be at least 1 (or null for all)");
+        }
+        let m = &self.mixed;
+        if m.finetune_epochs == 0 || m.hessian_jets == 0 || m.trace_probes == 0 || m.eigen_steps == 0 {
+            return bad("mixed", "finetune_epochs, hessian_jets, trace_probes and eigen_steps must be at least 1");
+        }
+        if self.firmware.csim_jets == Some(0)
+            || self.firmware.reuse_factor == 0
+            || self.firmware.clock_ns.is_nan()
+            || self.firmware.clock_ns <= 0.0
+        {
+            return bad("firmware", "csim_jets and reuse_factor must be at least 1, clock_ns positive");
         }
         Ok(())
     }

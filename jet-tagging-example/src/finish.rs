@@ -44,14 +44,15 @@ pub(crate) fn finish(study: &mut Study, until: Stage, parts: Parts) -> Result<Op
         .map(|(r, d, k)| (&r.model, d, k))
         .collect();
     models.extend(parts.sweep.iter().map(|(p, d, k)| (&p.model, d, k)));
-    let python = find_python(study.opts().python.as_deref());
+    let python = find_python(study.opts().python.as_deref())?;
     let keys: Vec<&String> = models.iter().map(|m| m.2).collect();
     let (qonnx, qonnx_status) = match &python {
         None => {
             (Vec::new(), "not run: no Python with qonnx (set QONNX_REF_PYTHON or run scripts/setup-python.sh)".into())
         }
         Some(py) => {
-            let key = key_of("qonnx-check", &keys)?;
+            let script = crate::store::fnv1a(crate::tools::check_script().as_bytes());
+            let key = key_of("qonnx-check", &serde_json::json!({"models": keys, "script": script}))?;
             let jets = study.jets().clone();
             let stored = study.step("qonnx-check", &key, (0, 1), |dir, _| {
                 let mut jobs = Vec::new();
@@ -62,8 +63,7 @@ pub(crate) fn finish(study: &mut Study, until: Stage, parts: Parts) -> Result<Op
                         .map_err(|e| Error::Setting { setting: "test jets".into(), message: e.to_string() })
                 };
                 let raw = dir.join("raw_inputs.npy");
-                ndarray_npy::write_npy(&raw, &array(&jets.test_raw)?)
-                    .map_err(|e| Error::Io { path: raw.clone(), source: std::io::Error::other(e) })?;
+                crate::store::write_npy(&raw, &array(&jets.test_raw)?)?;
                 for (m, d, _) in &models {
                     let int = integer_of(&load_model(d)?)?;
                     let lsb = f64::from(int.output_scale());
@@ -108,7 +108,7 @@ pub(crate) fn finish(study: &mut Study, until: Stage, parts: Parts) -> Result<Op
     let pick = pick_hessian(&sweep, int8.0.accuracy, study.opts().config.mixed.firmware_tolerance_pct)
         .expect("validated: at least one budget");
     let hess = (&parts.sweep[pick].0.model, &parts.sweep[pick].1, &parts.sweep[pick].2);
-    let ap = find_ap_types(study.opts().ap_types.as_deref());
+    let ap = find_ap_types(study.opts().ap_types.as_deref())?;
     let fw_config = study.opts().config.firmware.clone();
     let mut firmware: Vec<FirmwareResult> = Vec::new();
     let roles = [("Baseline", find(Precision::Fp32)), ("INT8", int8), ("Hessian", hess)];
@@ -155,24 +155,30 @@ fn versions() -> std::collections::BTreeMap<String, String> {
     .collect()
 }
 
-/// Writes `results.json`, `report.md` and `plots/` into `out`, each whole or not at all (written
-/// under a temporary name, then renamed).
+/// Writes `plots/`, `report.md` and `results.json` into `out`. All three are made first in a
+/// temporary folder (so a failure, such as a missing font, writes nothing), then moved into
+/// place, `results.json` last: a `results.json` means its report and plots are there and match.
 pub fn write_report(results: &Results, out: &std::path::Path) -> Result<()> {
-    let plots_tmp = out.join(".tmp-plots");
-    crate::models::remove_if_exists(&plots_tmp)?;
-    crate::plots::draw_all(results, &plots_tmp)?;
-    let plots = out.join("plots");
-    crate::models::remove_if_exists(&plots)?;
-    std::fs::rename(&plots_tmp, &plots).map_err(io(&plots))?;
-    let path = out.join("results.json");
-    let text = serde_json::to_string_pretty(results).map_err(json(&path))?;
-    write_atomic(&path, &text)?;
-    write_atomic(&out.join("report.md"), &crate::report::markdown(results))
-}
-
-/// Writes `text` to `path` through a temporary file in the same folder.
-pub fn write_atomic(path: &std::path::Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    let tmp = out.join(format!(".tmp-report-{}", std::process::id()));
+    crate::models::remove_if_exists(&tmp)?;
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let made = (|| {
+        crate::plots::draw_all(results, &tmp.join("plots"))?;
+        let report = tmp.join("report.md");
+        std::fs::write(&report, crate::report::markdown(results)).map_err(io(&report))?;
+        let path = tmp.join("results.json");
+        std::fs::write(&path, serde_json::to_string_pretty(results).map_err(json(&path))?).map_err(io(&path))
+    })();
+    if let Err(e) = made {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let finished = out.join("results.json");
+    if finished.exists() {
+        std::fs::remove_file(&finished).map_err(io(&finished))?;
+    }
+    for name in ["plots", "report.md", "results.json"] {
+        crate::store::replace(&tmp.join(name), &out.join(name))?;
+    }
+    std::fs::remove_dir(&tmp).map_err(io(&tmp))
 }

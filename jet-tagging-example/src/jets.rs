@@ -93,7 +93,9 @@ impl Jets {
                 .flat_map(|v| v.to_le_bytes())
                 .chain(d.labels.iter().flat_map(|&l| (l as u32).to_le_bytes()))
         });
-        let fingerprint = format!("{:016x}", fnv1a(bytes.collect::<Vec<u8>>().iter()));
+        // The scaler and the raw test jets too: graphs with the scaler folded in depend on them.
+        let raw = scaler.mean.iter().chain(&scaler.sd).chain(sample.x_test.iter()).flat_map(|v| v.to_le_bytes());
+        let fingerprint = format!("{:016x}", fnv1a(bytes.chain(raw).collect::<Vec<u8>>().iter()));
         let info = DataInfo {
             source: sample.source.display().to_string(),
             format: format!("{format:?}"),

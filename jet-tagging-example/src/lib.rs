@@ -41,4 +41,4 @@ pub mod study;
 pub mod tools;
 
 pub use error::{Error, Result};
-pub use finish::{pick_hessian, write_atomic, write_report};
+pub use finish::{pick_hessian, write_report};

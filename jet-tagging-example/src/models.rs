@@ -141,8 +141,7 @@ pub fn save_and_evaluate(
     let out = ndarray::Array2::from_shape_vec((test.len(), k), logits.clone())
         .map_err(|e| Error::Setting { setting: "outputs".into(), message: e.to_string() })?;
     let npy = dir.join(OUTPUTS_FILE);
-    ndarray_npy::write_npy(&npy, &out)
-        .map_err(|e| Error::Io { path: npy.clone(), source: std::io::Error::other(e) })?;
+    crate::store::write_npy(&npy, &out)?;
     let m = metrics(&logits, &test.labels, k);
     let p = softmax(&logits, k);
     let roc = (0..k)

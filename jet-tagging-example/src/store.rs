@@ -13,10 +13,17 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Result, io, json};
 
-/// The key of a step: FNV-1a (64 bits) of its label and the JSON of its inputs, in hex.
+/// The version of what steps store; part of every key, so that a study folder written by a
+/// version that stored less (or differently) is recomputed rather than misread. Raise it whenever
+/// a step's files or result change.
+pub const STEP_FORMAT: u32 = 2;
+
+/// The key of a step: FNV-1a (64 bits) of [`STEP_FORMAT`], its label and the JSON of its
+/// inputs, in hex.
 pub fn key_of(label: &str, inputs: &impl Serialize) -> Result<String> {
     let text = serde_json::to_string(inputs).map_err(json(label))?;
-    Ok(format!("{:016x}", fnv1a(label.as_bytes().iter().chain(b"\0").chain(text.as_bytes()))))
+    let head = format!("{STEP_FORMAT}\0{label}\0");
+    Ok(format!("{:016x}", fnv1a(head.as_bytes().iter().chain(text.as_bytes()))))
 }
 
 /// FNV-1a, 64 bits, over a byte stream (stable across platforms and Rust versions, unlike
@@ -143,15 +150,9 @@ impl Store {
         Ok(Stored { value: env.value, dir, key: key.into(), cached: false, wall_s: compute_s })
     }
 
-    /// Removes temporary folders left by interrupted runs.
+    /// Removes temporary folders left by interrupted runs (not those of a run still going).
     pub fn clean_temporaries(&self) -> Result<()> {
-        let Ok(rd) = std::fs::read_dir(&self.root) else { return Ok(()) };
-        for e in rd.flatten() {
-            if e.file_name().to_string_lossy().starts_with(".tmp-") {
-                std::fs::remove_dir_all(e.path()).map_err(io(e.path()))?;
-            }
-        }
-        Ok(())
+        clean_temporaries_in(&self.root)
     }
 
     /// Copies every finished step of `other` (a shard's study folder) that this store lacks.
@@ -177,6 +178,45 @@ impl Store {
         }
         Ok(copied)
     }
+}
+
+/// Removes the `.tmp-…-<pid>` files and folders in `dir` whose process is gone (where the system
+/// tells, through `/proc`; elsewhere every one but this process's own is left alone).
+pub fn clean_temporaries_in(dir: &Path) -> Result<()> {
+    let Ok(rd) = std::fs::read_dir(dir) else { return Ok(()) };
+    let proc = Path::new("/proc/self").exists();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !name.starts_with(".tmp-") {
+            continue;
+        }
+        let pid = name.rsplit('-').next().and_then(|p| p.parse::<u32>().ok());
+        let gone = match pid {
+            Some(p) if p == std::process::id() => true,
+            Some(p) => proc && !Path::new(&format!("/proc/{p}")).exists(),
+            None => proc,
+        };
+        if gone {
+            let path = e.path();
+            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            removed.map_err(io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces `path` (a file or folder) by `tmp`, which is renamed into place.
+pub fn replace(tmp: &Path, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path).map_err(io(path))?;
+    }
+    std::fs::rename(tmp, path).map_err(io(path))
+}
+
+/// Writes an `.npy` file.
+pub fn write_npy<A: ndarray_npy::WritableElement>(path: &Path, a: &ndarray::Array2<A>) -> Result<()> {
+    ndarray_npy::write_npy(path, a)
+        .map_err(|e| crate::Error::Io { path: path.to_path_buf(), source: std::io::Error::other(e) })
 }
 
 fn copy_dir(src: &Path, dst: &Path) -> Result<()> {

@@ -13,6 +13,7 @@ use hawq_core::hessian::{
 use hawq_core::train::{EpochReport, TrainConfig};
 use hawq_core::{BitConfig, QuantConfig};
 use hawq_ilp::{Budget, SolveOptions, solve};
+use qonnx_ir::cost::firmware::Timing;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Precision, Regulariser, StudyConfig};
@@ -188,11 +189,17 @@ impl<'p> Study<'p> {
     /// Opens the study folder and reads the data.
     pub fn open(opts: Options, progress: &'p mut dyn FnMut(Event)) -> Result<Study<'p>> {
         opts.config.validate()?;
+        if let Some((i, n)) = opts.shard
+            && (n == 0 || i >= n)
+        {
+            return Err(Error::Setting { setting: "shard".into(), message: format!("{i}/{n}: need 0 ≤ i < n") });
+        }
         let c = &opts.config;
         let jets = Jets::load(opts.data.as_deref(), c.test_fraction, c.split_seed, c.train_jets)?;
         std::fs::create_dir_all(&opts.out).map_err(io(&opts.out))?;
         let store = Store::new(&opts.out);
         store.clean_temporaries()?;
+        crate::store::clean_temporaries_in(&opts.out)?;
         Ok(Study { opts, store, jets, log: Vec::new(), progress, start: Instant::now(), merged_from: Vec::new() })
     }
 
@@ -274,9 +281,12 @@ impl<'p> Study<'p> {
 
     fn hessian(&mut self, base_dir: &Path, base_key: &str) -> Result<(HessianStep, String)> {
         let m = self.opts.config.mixed.clone();
+        let fw = self.opts.config.firmware.clone();
         let options = SensitivityOptions {
             candidates: m.candidate_bits.iter().map(|&b| (b, b)).collect(),
-            ..SensitivityOptions::grid(&[], &[])
+            activation_weight: 0.0,
+            // The latency cost at the firmware's clock and reuse factor.
+            timing: Timing { clock_period_ns: fw.clock_ns, reuse: fw.reuse_factor },
         };
         let inputs = serde_json::json!({"base": base_key, "jets": m.hessian_jets, "probes": m.trace_probes,
             "eigen": m.eigen_steps, "options": options, "seed": self.opts.config.split_seed});
@@ -376,7 +386,7 @@ impl<'p> Study<'p> {
         if until == Stage::Hessian {
             return Ok(None);
         }
-        let (allocs, alloc_key) = self.allocate(&h, &base_job.quant, &hessian_key)?;
+        let (allocs, _) = self.allocate(&h, &base_job.quant, &hessian_key)?;
         if until == Stage::Allocate {
             return Ok(None);
         }
@@ -391,9 +401,8 @@ impl<'p> Study<'p> {
             let start = Start::From { dir: self.rel(&base_dir), bits: a.bits.clone(), prune };
             let name = format!("Hessian {}k BOPs", (a.budget_bops / 1000.0).round());
             let epochs = self.opts.config.mixed.finetune_epochs;
-            // The start names the base folder, whose key already covers the base model; the
-            // allocation key covers the bits.
-            let job = Job { label: format!("{label}-{}", &alloc_key[..8]), ..job };
+            // The key covers the base model (its folder is named by its key), the bits and the
+            // pruning through `start`: another budget with the same bits reuses this model.
             let (model, dir, key) = self.train_one(&job, start, epochs, &name, (index, total))?;
             sweep.push((
                 SweepPoint {

@@ -16,21 +16,33 @@ pub fn repo_venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-ref")
 }
 
-/// The Python with qonnx: `explicit`, else `QONNX_REF_PYTHON`, else `.venv-ref/bin/python`.
-pub fn find_python(explicit: Option<&Path>) -> Option<PathBuf> {
-    let p = explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("QONNX_REF_PYTHON").map(PathBuf::from))
-        .unwrap_or_else(|| repo_venv().join("bin/python"));
-    p.exists().then_some(p)
+/// The Python with qonnx: `explicit` (an error if it does not exist), else `QONNX_REF_PYTHON`,
+/// else `.venv-ref/bin/python`; `None` when neither of the last two exists.
+pub fn find_python(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
+    if let Some(p) = explicit {
+        return if p.exists() { Ok(Some(p.to_path_buf())) } else { Err(missing("--python", p)) };
+    }
+    let p = std::env::var_os("QONNX_REF_PYTHON").map(PathBuf::from).unwrap_or_else(|| repo_venv().join("bin/python"));
+    Ok(p.exists().then_some(p))
 }
 
-/// The `ap_types` headers: `explicit`, else `HLS_AP_TYPES`, else the hls4ml wheel's in `.venv-ref`.
-pub fn find_ap_types(explicit: Option<&Path>) -> Option<PathBuf> {
+/// The `ap_types` headers: `explicit` (an error without `ap_fixed.h`), else `HLS_AP_TYPES`, else
+/// the hls4ml wheel's in `.venv-ref`.
+pub fn find_ap_types(explicit: Option<&Path>) -> Result<Option<PathBuf>> {
     match explicit {
-        Some(p) => p.join("ap_fixed.h").exists().then(|| p.to_path_buf()),
-        None => hls_backend::csim::find_ap_types(&[repo_venv()]),
+        Some(p) if p.join("ap_fixed.h").exists() => Ok(Some(p.to_path_buf())),
+        Some(p) => Err(missing("--ap-types", &p.join("ap_fixed.h"))),
+        None => Ok(hls_backend::csim::find_ap_types(&[repo_venv()])),
     }
+}
+
+fn missing(setting: &str, path: &Path) -> Error {
+    Error::Setting { setting: setting.into(), message: format!("{} does not exist", path.display()) }
+}
+
+/// The check script, whose hash is part of the check's key.
+pub fn check_script() -> &'static str {
+    SCRIPT
 }
 
 /// One graph to check.
@@ -74,7 +86,7 @@ pub fn qonnx_check(
     let script = dir.join("qonnx_check.py");
     std::fs::write(&script, SCRIPT).map_err(io(&script))?;
     let x = dir.join("inputs.npy");
-    ndarray_npy::write_npy(&x, inputs).map_err(|e| Error::Io { path: x.clone(), source: std::io::Error::other(e) })?;
+    crate::store::write_npy(&x, inputs)?;
     let jobs_path = dir.join("jobs.json");
     std::fs::write(&jobs_path, serde_json::to_string_pretty(jobs).map_err(json(&jobs_path))?)
         .map_err(io(&jobs_path))?;
@@ -87,6 +99,12 @@ pub fn qonnx_check(
     }
     let text = std::fs::read_to_string(&out_path).map_err(io(&out_path))?;
     let got: Vec<CheckOut> = serde_json::from_str(&text).map_err(json(&out_path))?;
+    if got.len() != jobs.len() {
+        return Err(Error::Tool {
+            tool: "Python qonnx".into(),
+            message: format!("{} results for {} graphs in {}", got.len(), jobs.len(), out_path.display()),
+        });
+    }
     Ok(got
         .into_iter()
         .zip(jobs.iter().zip(exact))

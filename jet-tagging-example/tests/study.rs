@@ -122,6 +122,12 @@ fn quick_study_writes_every_artefact_and_every_check_passes() {
             assert_eq!((equal, n), (n, 100_000), "{}: emulator vs integer engine", f.role);
         }
     }
+    // `report` on the finished folder recomputes nothing and gives the same results.
+    let before = outcome(&out);
+    ok(&jet_tagging(&["report", "--quick", "--out", out.to_str().unwrap()]));
+    let again = results(&out);
+    assert!(!again.run.steps.is_empty() && again.run.steps.iter().all(|s| s.cached), "nothing recomputed");
+    assert_same(&outcome(&out), &before, "the rerun's results");
     if !tools() {
         return;
     }
@@ -142,12 +148,6 @@ fn quick_study_writes_every_artefact_and_every_check_passes() {
             assert_eq!(q.worse, 0, "{}: within one LSB", q.model);
         }
     }
-
-    // `report` on the finished folder recomputes nothing and gives the same results.
-    let before = outcome(&out);
-    let err = ok(&jet_tagging(&["report", "--quick", "--out", out.to_str().unwrap()]));
-    assert!(!err.contains(" done in "), "nothing recomputed:\n{err}");
-    assert_same(&outcome(&out), &before, "the rerun's results");
 }
 
 #[test]
@@ -246,7 +246,10 @@ fn shards_merged_equal_one_run_and_a_killed_run_resumes_to_the_same_results() {
         shards[0].to_str().unwrap(),
         shards[1].to_str().unwrap(),
     ]));
-    assert!(!err.contains("train/") || !err.contains("train/INT8-Baseline-s1 done"), "merge trains nothing:\n{err}");
+    let m = results(&merged);
+    let trainings: Vec<_> = m.run.steps.iter().filter(|s| s.step.starts_with("train/")).collect();
+    assert_eq!(trainings.len(), 9);
+    assert!(trainings.iter().all(|s| s.cached), "merge trains nothing of the grid:\n{err}");
     assert_same(&outcome(&merged), &expected, "shards + merge = one run");
     // A merge of one shard alone names what is missing and writes no report.
     let lone = d.path().join("lone");
@@ -280,7 +283,8 @@ fn shards_merged_equal_one_run_and_a_killed_run_resumes_to_the_same_results() {
     child.kill().unwrap();
     child.wait().unwrap();
     let finished = done(&killed);
-    assert!(finished < 9 + 6, "killed before the end ({finished} steps done)");
+    let all_steps = results(&single).run.steps.len();
+    assert!(finished < all_steps, "killed before the end ({finished} of {all_steps} steps done)");
     assert!(!killed.join("results.json").exists());
     // Every step folder left is complete (temporaries are hidden and removed on the rerun).
     for e in std::fs::read_dir(killed.join("steps")).unwrap().flatten() {
@@ -288,7 +292,12 @@ fn shards_merged_equal_one_run_and_a_killed_run_resumes_to_the_same_results() {
         assert!(name.starts_with(".tmp-") || e.path().join("result.json").exists(), "{name}");
     }
     let err = ok(&jet_tagging(&["reproduce", "--config", cfg, "--out", killed.to_str().unwrap()]));
-    assert_eq!(err.matches(" reused (").count(), finished, "the rerun reuses every finished step:\n{err}");
+    let resumed = results(&killed);
+    assert_eq!(
+        resumed.run.steps.iter().filter(|s| s.cached).count(),
+        finished,
+        "the rerun reuses every finished step:\n{err}"
+    );
     assert_same(&outcome(&killed), &expected, "the resumed run ends with the same results");
     assert!(
         std::fs::read_dir(killed.join("steps"))
@@ -314,10 +323,14 @@ fn bad_data_fails_with_the_file_and_line_and_writes_nothing() {
     assert!(last.starts_with("jet-tagging: ") && last.contains("bad.csv") && last.contains("line 4"), "{err}");
     assert!(!out.exists(), "nothing written");
     // A settings file that cannot work is named.
+    // A settings file that cannot work is named, with the setting, and the run starts nothing.
     let cfg = d.path().join("c.json");
-    std::fs::write(&cfg, r#"{"widths": [16]}"#).unwrap();
+    let mut c = StudyConfig::quick();
+    c.seeds.clear();
+    std::fs::write(&cfg, serde_json::to_string(&c).unwrap()).unwrap();
     let run = jet_tagging(&["reproduce", "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("c.json"));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("c.json") && err.contains("seeds"), "{err}");
     assert!(!out.exists());
 }
