@@ -1,9 +1,9 @@
 //! `hawq-core`: HAWQ quantization on burn.
 //!
 //! This crate owns the HAWQ quantizers ([`quantizer`]), the quantization-aware layers and MLP
-//! on burn ([`layers`], [`QuantMlp`]), training ([`train`]) and metrics ([`metrics`]), the
-//! integer-only (HAWQ-V3 dyadic) engine ([`IntegerMlp`]), export to QONNX through `qonnx-ir`
-//! ([`export`]), and save/load of trained models ([`record`]). Hessian trace estimation and the
+//! on burn ([`layers`], [`QuantMlp`]), training ([`train`]), magnitude pruning ([`prune`]) and
+//! metrics ([`metrics`]), the integer-only (HAWQ-V3 dyadic) engine ([`IntegerMlp`]), export to
+//! QONNX through `qonnx-ir` ([`export`]), and save/load of trained models ([`record`]). Hessian trace estimation and the
 //! sensitivity Ω build on the same model definition.
 //!
 //! The number contract (`docs/semantics.md`): the integer engine is the truth; the
