@@ -2,7 +2,8 @@
 # Debian packages the tests need beyond the Rust toolchain, python3 and g++: tclsh (the HLS
 # project's build_prj.tcl is checked with a stub of the Vivado commands) and libhdf5-dev with
 # pkg-config (jet-data's HDF5 reader, feature `hdf5`), and a TrueType font (fonts-dejavu-core) for
-# the study's plots. Installs only what is
+# the study's plots, Icarus Verilog (iverilog) and Yosys for the RTL writer's simulation and
+# open-source synthesis. Installs only what is
 # missing, with apt-get as root; without root it says what to install and goes on (the tests
 # that need it then skip visibly outside CI and fail in CI).
 set -euo pipefail
@@ -10,6 +11,8 @@ missing=()
 command -v tclsh >/dev/null || missing+=(tcl)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 pkg-config --exists hdf5 2>/dev/null || [ -f /usr/include/hdf5/serial/hdf5.h ] || missing+=(libhdf5-dev)
+command -v iverilog >/dev/null || missing+=(iverilog)
+command -v yosys >/dev/null || missing+=(yosys)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ -n "${JET_TAGGING_FONT:-}" ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the workspace, on a fresh machine: installs what the tests need (Debian's tcl and
 # libhdf5-dev, the Python reference tools qonnx/onnx/onnxruntime/hls4ml and the fixture writers
-# h5py/liac-arff in .venv-ref, the jet simulator's Pythia8 + FastJet in .venv-sim), then runs
+# h5py/liac-arff in .venv-ref, the jet simulator's Pythia8 + FastJet in .venv-sim, da4ml in
+# .venv-da4ml for the RTL bench's smoke run), then runs
 # `cargo test` for all crates and prints each step's time. A test whose tool is missing skips with
 # a visible line outside CI and fails in CI (CI=true); the skipped tests are listed at the end.
 set -euo pipefail
@@ -17,6 +18,7 @@ step() {
 step "system packages" bash scripts/setup-system.sh
 step "reference tools (.venv-ref)" bash scripts/setup-python.sh
 step "jet simulator (.venv-sim)" bash scripts/setup-simulator.sh
+step "da4ml (.venv-da4ml)" bash scripts/setup-da4ml.sh
 export QONNX_REF_PYTHON="$root/.venv-ref/bin/python"
 export JETSIM_PYTHON="$root/.venv-sim/bin/python"
 export TEST_SKIP_LOG="${CARGO_TARGET_DIR:-$root/target}/test-skips.log"

@@ -24,10 +24,28 @@ pub fn find_ap_types(venvs: &[PathBuf]) -> Option<PathBuf> {
     })
 }
 
-fn tool_error(path: &Path, what: &str, stderr: &[u8]) -> Error {
-    let text = String::from_utf8_lossy(stderr);
+/// An error of an external tool run on `path`: what failed and the first line it printed.
+pub(crate) fn tool_error(path: &Path, what: &str, out: &std::process::Output) -> Error {
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("no message");
     Error::Io { path: path.to_path_buf(), error: std::io::Error::other(format!("{what}: {first}")) }
+}
+
+/// Every whitespace-separated number a simulation wrote to `log`.
+pub(crate) fn read_values<T: std::str::FromStr>(log: &Path) -> Result<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = std::fs::read_to_string(log).map_err(|error| Error::Io { path: log.to_path_buf(), error })?;
+    text.split_whitespace()
+        .enumerate()
+        .map(|(k, v)| {
+            v.parse::<T>().map_err(|e| Error::Io {
+                path: log.to_path_buf(),
+                error: std::io::Error::other(format!("value {k}: `{v}` is not a number ({e})")),
+            })
+        })
+        .collect()
 }
 
 /// Compiles the testbench of the project in `project` (top function `name`, as written by
@@ -52,21 +70,11 @@ pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>>
         .output()
         .map_err(io(project))?;
     if !out.status.success() {
-        return Err(tool_error(project, "g++ failed", &out.stderr));
+        return Err(tool_error(project, "g++ failed", &out));
     }
     let run = Command::new(&exe).current_dir(project).output().map_err(io(&exe))?;
     if !run.status.success() {
-        return Err(tool_error(&exe, "the C simulation failed", &run.stderr));
+        return Err(tool_error(&exe, "the C simulation failed", &run));
     }
-    let log = project.join("tb_data/csim_results.log");
-    let text = std::fs::read_to_string(&log).map_err(io(&log))?;
-    text.split_whitespace()
-        .enumerate()
-        .map(|(k, v)| {
-            v.parse::<f64>().map_err(|e| Error::Io {
-                path: log.clone(),
-                error: std::io::Error::other(format!("value {k}: `{v}` is not a number ({e})")),
-            })
-        })
-        .collect()
+    read_values(&project.join("tb_data/csim_results.log"))
 }

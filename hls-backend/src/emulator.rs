@@ -71,10 +71,27 @@ impl EmulatorOutput {
 }
 
 /// Whether a dense layer can run on i16 operands with an i32 accumulator: operands of at most 16
-/// bits, an accumulator of at most 31 bits (its range bounds every partial sum, see
-/// [`crate::lower`]), and products already at the accumulator's LSB.
+/// bits, an accumulator of at most 31 bits whose range bounds every partial sum (as the lowering
+/// sizes it, see [`crate::lower`]; a model whose accumulator was narrowed by hand takes the
+/// general path, which applies the accumulator's overflow mode), and products already at the
+/// accumulator's LSB.
 fn fits_16(in_t: FixedType, d: &crate::model::Dense) -> bool {
-    in_t.width <= 16
+    let (x_lo, x_hi) = (i128::from(in_t.min_raw()), i128::from(in_t.max_raw()));
+    let n_out = d.n_out();
+    let shift = d.acc_type.frac() - d.bias_type.frac();
+    let bounded = (0..40).contains(&shift)
+        && (0..n_out).all(|j| {
+            let b = i128::from(d.bias[j]) << shift;
+            let (mut lo, mut hi) = (b, b);
+            for i in 0..d.n_in {
+                let w = i128::from(d.weights[i * n_out + j]);
+                lo += (w * x_lo).min(w * x_hi);
+                hi += (w * x_lo).max(w * x_hi);
+            }
+            lo >= i128::from(d.acc_type.min_raw()) && hi <= i128::from(d.acc_type.max_raw())
+        });
+    bounded
+        && in_t.width <= 16
         && d.weight_type.width <= 16
         && d.acc_type.width <= 31
         && d.bias_type.width <= 31

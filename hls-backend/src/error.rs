@@ -33,6 +33,14 @@ pub enum Error {
     /// A precision that cannot be represented.
     #[error("precision: {0}")]
     Precision(String),
+    /// A layer the RTL writer cannot build (an op it has no circuit for, a signal too wide).
+    #[error("layer `{layer}`: {message}")]
+    Rtl {
+        /// The layer.
+        layer: String,
+        /// Why.
+        message: String,
+    },
     /// A configuration error (unknown layer, bad value).
     #[error("configuration: {0}")]
     Config(String),

@@ -41,6 +41,17 @@ pub enum Overflow {
 }
 
 impl Rounding {
+    /// Every mode, in the order of `ap_fixed`'s documentation.
+    pub const ALL: [Rounding; 7] = [
+        Rounding::Trn,
+        Rounding::TrnZero,
+        Rounding::Rnd,
+        Rounding::RndZero,
+        Rounding::RndMinInf,
+        Rounding::RndInf,
+        Rounding::RndConv,
+    ];
+
     /// The C++ enumerator.
     pub fn cpp(self) -> &'static str {
         match self {
@@ -56,6 +67,9 @@ impl Rounding {
 }
 
 impl Overflow {
+    /// Every mode.
+    pub const ALL: [Overflow; 4] = [Overflow::Wrap, Overflow::Sat, Overflow::SatZero, Overflow::SatSym];
+
     /// The C++ enumerator.
     pub fn cpp(self) -> &'static str {
         match self {
@@ -321,17 +335,8 @@ mod tests {
             (6, [1, 1, 2, 1, 1, 2, 2]),
             (10, [2, 2, 3, 2, 2, 3, 2]),
         ];
-        let modes = [
-            Rounding::Trn,
-            Rounding::TrnZero,
-            Rounding::Rnd,
-            Rounding::RndZero,
-            Rounding::RndMinInf,
-            Rounding::RndInf,
-            Rounding::RndConv,
-        ];
         for (v, want) in cases {
-            for (m, w) in modes.iter().zip(want) {
+            for (m, w) in Rounding::ALL.iter().zip(want) {
                 assert_eq!(round_shift(v, 2, *m), w, "{v}/4 with {m:?}");
                 let t = FixedType::new(8, 8, true).unwrap().with_modes(*m, Overflow::Wrap);
                 assert_eq!(t.from_f64(v as f64 / 4.0), w, "from_f64 {v}/4 with {m:?}");

@@ -3,7 +3,8 @@
 //! This crate owns lowering a cleaned-up [`qonnx_ir`] model to an [`HlsModel`] of fixed-point
 //! layers ([`lower`]), the `ap_fixed` semantics ([`fixed`]), the bit-accurate batched
 //! [`Emulator`], the Vivado/Vitis HLS project writer ([`writer`]) and analytic resource and
-//! latency estimates ([`estimate`]). It depends on `qonnx-ir` only, so it takes QONNX from any
+//! latency estimates ([`estimate`]), and Verilog RTL of the same model with its simulation and
+//! open-source synthesis ([`rtl`]). It depends on `qonnx-ir` only, so it takes QONNX from any
 //! producer (hawq-core, QKeras, Brevitas).
 //!
 //! ```
@@ -26,6 +27,7 @@ pub mod estimate;
 pub mod fixed;
 pub mod lower;
 pub mod model;
+pub mod rtl;
 pub mod softmax;
 pub mod writer;
 

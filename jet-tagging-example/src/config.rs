@@ -103,6 +103,10 @@ pub struct MixedConfig {
     pub firmware_tolerance_pct: f64,
 }
 
+fn default_rtl_sim_jets() -> usize {
+    10_000
+}
+
 /// Settings of the firmware step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,6 +119,15 @@ pub struct FirmwareConfig {
     pub reuse_factor: u32,
     /// Test jets given to the C simulation (`None`: all).
     pub csim_jets: Option<usize>,
+    /// Test jets on which the RTL of each design (`hls_backend::rtl`, logits without softmax) is
+    /// simulated with Icarus Verilog and compared with the emulator (0: RTL written, not
+    /// simulated).
+    #[serde(default = "default_rtl_sim_jets")]
+    pub rtl_sim_jets: usize,
+    /// Synthesize each design's RTL with Yosys (`synth_xilinx -family xcup`): LUT/FF/CARRY/DSP
+    /// counts beside the paper's Vivado numbers. Minutes per design.
+    #[serde(default)]
+    pub synth: bool,
 }
 
 /// The whole study.
@@ -195,6 +208,8 @@ impl StudyConfig {
                 clock_ns: 5.0,
                 reuse_factor: 1,
                 csim_jets: None,
+                rtl_sim_jets: default_rtl_sim_jets(),
+                synth: true,
             },
         }
     }
@@ -209,6 +224,7 @@ impl StudyConfig {
             batch_size: 512,
             lr_step: 3,
             seeds: vec![1],
+            firmware: FirmwareConfig { rtl_sim_jets: 300, synth: false, ..full.firmware.clone() },
             mixed: MixedConfig {
                 hessian_jets: 2_000,
                 trace_probes: 30,

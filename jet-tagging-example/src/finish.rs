@@ -114,7 +114,12 @@ pub(crate) fn finish(study: &mut Study, until: Stage, parts: Parts) -> Result<Op
     let roles = [("Baseline", find(Precision::Fp32)), ("INT8", int8), ("Hessian", hess)];
     for (index, (role, (m, d, k))) in roles.into_iter().enumerate() {
         let label = format!("firmware/{role}");
-        let key = key_of(&label, &serde_json::json!({"model": k, "firmware": fw_config, "csim": ap.is_some()}))?;
+        let tools = serde_json::json!({
+            "csim": ap.is_some(),
+            "icarus": hls_backend::rtl::sim::find_icarus().is_some(),
+            "yosys": fw_config.synth && hls_backend::rtl::synth::find_yosys().is_some(),
+        });
+        let key = key_of(&label, &serde_json::json!({"model": k, "firmware": fw_config, "tools": tools}))?;
         let jets = study.jets().clone();
         let rel = study.rel(&study.store().dir(&label, &key));
         let stored = study.step(&label, &key, (index, 3), |dir, _| {

@@ -1,12 +1,15 @@
 //! The firmware step: a model's exported graph lowered to the fixed-point HLS model, its
 //! bit-accurate emulator run on the test jets (and, for a quantized model, checked against the
 //! integer-only engine), the HLS C++ project written with those jets as its testbench, its
-//! resource and latency estimate, and its g++ C simulation checked against the emulator.
+//! resource and latency estimate, and its g++ C simulation checked against the emulator; then
+//! the Verilog RTL of the same model, simulated with Icarus and synthesized with Yosys.
 
 use std::path::Path;
 
+use hls_backend::config::SoftmaxImpl;
 use hls_backend::estimate::estimate;
 use hls_backend::lower::lower;
+use hls_backend::rtl::{self, Pipeline, RtlConfig};
 use hls_backend::writer::write_project;
 use hls_backend::{Emulator, HlsConfig};
 use qonnx_ir::Model;
@@ -15,7 +18,7 @@ use crate::config::FirmwareConfig;
 use crate::error::Result;
 use crate::jets::Jets;
 use crate::models::{ONNX_FILE, integer_of, load_model};
-use crate::results::{CsimCheck, FirmwareResult, ModelResult};
+use crate::results::{CsimCheck, FirmwareResult, ModelResult, RtlResult};
 
 /// The project's top function.
 pub const TOP: &str = "jet_tagger";
@@ -92,6 +95,7 @@ pub fn build(
     };
     // Only the sources stay; the compiled simulator is an artefact of the check.
     let _ = std::fs::remove_file(project.join("csim"));
+    let rtl = build_rtl(&graph, &cfg, jets, config, dir, rel)?;
     let est = estimate(&hls, &cfg);
     Ok(FirmwareResult {
         role: role.into(),
@@ -107,6 +111,68 @@ pub fn build(
         emulator_equals_engine,
         csim,
         project: format!("{rel}/project"),
+        rtl: Some(rtl),
+    })
+}
+
+/// The RTL of the same graph (logits: the softmax left out, as the RTL has none) into
+/// `dir/rtl`, pipelined for the firmware's clock, simulated with Icarus on the first
+/// `rtl_sim_jets` test jets against the emulator, and synthesized with Yosys when asked.
+fn build_rtl(
+    graph: &Model,
+    cfg: &HlsConfig,
+    jets: &Jets,
+    config: &FirmwareConfig,
+    dir: &Path,
+    rel: &str,
+) -> Result<RtlResult> {
+    let cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..cfg.clone() };
+    let hls = lower(graph, &cfg)?;
+    let (tb_x, _) = jets.test_head(Some(config.rtl_sim_jets));
+    let x: Vec<f64> = tb_x.iter().map(|&v| f64::from(v)).collect();
+    let folder = dir.join("rtl");
+    let rtl_config = RtlConfig { pipeline: Pipeline::ClockNs(config.clock_ns), share: true };
+    let design = rtl::write_rtl(&hls, &rtl_config, &folder, &x)?;
+    let n = x.len() / jets.test.n_features;
+    let sim = if n == 0 {
+        CsimCheck { jets: 0, equal: 0, outputs: 0, status: "not run: rtl_sim_jets is 0".into() }
+    } else if rtl::sim::find_icarus().is_none() {
+        CsimCheck {
+            jets: 0,
+            equal: 0,
+            outputs: 0,
+            status: "not run: iverilog not found (scripts/setup-system.sh)".into(),
+        }
+    } else {
+        let emulator = Emulator::new(&hls);
+        let want = emulator.run_raw(&emulator.quantize_inputs(&x))?.raw;
+        let got = rtl::sim::run_icarus(&folder, TOP)?;
+        let equal = got.iter().zip(&want).filter(|(a, b)| a == b).count();
+        let status = if got.len() == want.len() {
+            "ok".to_string()
+        } else {
+            format!("the simulation wrote {} outputs, expected {}", got.len(), want.len())
+        };
+        CsimCheck { jets: n, equal, outputs: want.len(), status }
+    };
+    // The simulation's compiled model is an artefact of the check.
+    let _ = std::fs::remove_file(folder.join("sim.vvp"));
+    let (synth, synth_status) = if !config.synth {
+        (None, "not asked (firmware.synth = false)".to_string())
+    } else if rtl::synth::find_yosys().is_none() {
+        (None, "not run: yosys not found (scripts/setup-system.sh)".to_string())
+    } else {
+        (Some(rtl::synth::run_yosys(&folder, TOP)?), "ok".to_string())
+    };
+    let r = &design.report;
+    Ok(RtlResult {
+        folder: format!("{rel}/rtl"),
+        adders: r.adders,
+        register_bits: r.register_bits,
+        latency_cycles: r.latency_cycles,
+        sim,
+        synth,
+        synth_status,
     })
 }
 

@@ -541,6 +541,7 @@ mod tests {
                 emulator_equals_engine: Some((5, 5)),
                 csim: CsimCheck { jets: 0, equal: 0, outputs: 0, status: "not run".into() },
                 project: "hls".into(),
+                rtl: None,
             }],
             run: RunInfo { steps: vec![], wall_s: 1.0, threads: 1, device: "cpu".into(), merged_from: vec![] },
         }

@@ -255,6 +255,52 @@ fn firmware(s: &mut String, r: &Results) {
         let _ = writeln!(s, "| {} | {} | {} | {} |", f.role, f.csim.jets, csim, engine);
     }
     let _ = writeln!(s);
+    rtl_table(s, r);
+}
+
+/// The RTL of each design: Yosys's gate counts beside the paper's Vivado numbers.
+fn rtl_table(s: &mut String, r: &Results) {
+    if r.firmware.iter().all(|f| f.rtl.is_none()) {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "RTL of the same models (`hls_backend::rtl`: shift-add adder graphs, logits without the softmax, pipelined \
+         for the {} ns clock), simulated with Icarus Verilog against the emulator and synthesized with Yosys. \
+         **Yosys counts are not Vivado's** (another mapper, no retiming or packing of Vivado's); the paper's \
+         columns are Vivado's, of designs that include the softmax.\n",
+        r.config.firmware.clock_ns
+    );
+    let _ = writeln!(
+        s,
+        "| Model | Adders | Latency | Yosys LUT | FF | CARRY | DSP | Synthesis | RTL sim = emulator | Paper (Vivado) LUT / FF / DSP |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+    for f in &r.firmware {
+        let Some(t) = &f.rtl else { continue };
+        let synth = match &t.synth {
+            Some(y) => format!("{} | {} | {} | {} | {:.0} s", y.lut, y.ff, y.carry, y.dsp, y.seconds),
+            None => format!("— | — | — | — | {}", t.synth_status),
+        };
+        let sim = if t.sim.status == "ok" {
+            format!("{} / {} ({} jets)", t.sim.equal, t.sim.outputs, t.sim.jets)
+        } else {
+            t.sim.status.clone()
+        };
+        let paper = PAPER_FIRMWARE
+            .iter()
+            .find(|p| p.role == f.role)
+            .map_or("—".to_string(), |p| format!("{} / {} / {}", p.lut, p.ff, p.dsp));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} cycles ({:.0} ns) | {synth} | {sim} | {paper} |",
+            f.role,
+            t.adders,
+            t.latency_cycles,
+            f64::from(t.latency_cycles) * r.config.firmware.clock_ns
+        );
+    }
+    let _ = writeln!(s);
 }
 
 fn hessian(s: &mut String, r: &Results) {

@@ -175,6 +175,28 @@ pub struct FirmwareResult {
     pub csim: CsimCheck,
     /// The HLS project, relative to the study folder.
     pub project: String,
+    /// The RTL of the same model (logits, no softmax).
+    #[serde(default)]
+    pub rtl: Option<RtlResult>,
+}
+
+/// The RTL of a firmware design: its size, its simulation and its open-source synthesis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RtlResult {
+    /// The RTL folder, relative to the study folder.
+    pub folder: String,
+    /// Adders of the shift-add graphs.
+    pub adders: usize,
+    /// Register bits.
+    pub register_bits: u64,
+    /// Latency in clock cycles.
+    pub latency_cycles: u32,
+    /// Icarus simulation of the testbench against the emulator's logits.
+    pub sim: CsimCheck,
+    /// Yosys's counts (`None`: not synthesized, see `synth_status`).
+    pub synth: Option<hls_backend::rtl::synth::SynthReport>,
+    /// `ok`, or why there are no counts.
+    pub synth_status: String,
 }
 
 /// How this run went (the only part that differs between runs with the same results).

@@ -67,7 +67,8 @@ fn assert_same(a: &serde_json::Value, b: &serde_json::Value, what: &str) {
 fn tools() -> bool {
     let python = test_support::reference_python().is_some();
     let ap = test_support::ap_types().is_some();
-    python && ap
+    let icarus = test_support::icarus().is_some();
+    python && ap && icarus
 }
 
 #[test]
@@ -134,7 +135,15 @@ fn quick_study_writes_every_artefact_and_every_check_passes() {
     for f in &r.firmware {
         assert_eq!(f.csim.status, "ok", "{}", f.role);
         assert_eq!((f.csim.jets, f.csim.equal), (20_000, f.csim.outputs), "{}: C simulation vs emulator", f.role);
+        // The RTL of the same model, simulated on the first 300 test jets (the quick setting).
+        let t = f.rtl.as_ref().expect("every firmware has its RTL");
+        assert!(out.join(&t.folder).join("jet_tagger.v").exists(), "{}", t.folder);
+        assert_eq!(t.sim.status, "ok", "{}", f.role);
+        assert_eq!((t.sim.jets, t.sim.equal), (300, t.sim.outputs), "{}: RTL simulation vs emulator", f.role);
+        assert!(t.adders > 100 && t.latency_cycles > 0, "{t:?}");
+        assert!(t.synth.is_none() && t.synth_status.starts_with("not asked"), "quick runs do not synthesize");
     }
+    assert!(report.contains("Yosys counts are not Vivado's"));
     // Every QONNX file (16 homogeneous integer models, 7 fine-tuned), each also with the scaler
     // folded in (on raw features), in Python qonnx.
     assert_eq!(r.qonnx_status, "ok");
@@ -200,6 +209,7 @@ fn tiny_config(dir: &Path) -> PathBuf {
     c.mixed.finetune_epochs = 1;
     c.mixed.prune_sparsity = Some(0.3);
     c.firmware.csim_jets = Some(300);
+    c.firmware.rtl_sim_jets = 50;
     let path = dir.join("tiny.json");
     std::fs::write(&path, serde_json::to_string_pretty(&c).unwrap()).unwrap();
     path

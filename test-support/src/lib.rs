@@ -17,7 +17,7 @@ mod tools;
 use std::path::{Path, PathBuf};
 
 pub use skip::{in_ci, skip};
-pub use tools::{ap_types, csim, reference_python, simulator_python};
+pub use tools::{ap_types, csim, icarus, reference_python, simulator_python, yosys};
 
 /// The workspace root.
 pub fn root() -> PathBuf {

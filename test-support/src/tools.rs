@@ -44,3 +44,17 @@ pub fn simulator_python() -> Option<PathBuf> {
 pub fn csim(project: &Path, name: &str, ap: &Path) -> Vec<f64> {
     hls_backend::csim::run_csim(project, name, ap).unwrap_or_else(|e| panic!("C simulation: {e}"))
 }
+
+/// Icarus Verilog's `iverilog` (`hls_backend::rtl::sim::find_icarus`; installed by
+/// `scripts/setup-system.sh`).
+pub fn icarus() -> Option<PathBuf> {
+    hls_backend::rtl::sim::find_icarus()
+        .or_else(|| skip("iverilog not found (run scripts/setup-system.sh, or apt-get install iverilog)"))
+}
+
+/// Yosys (`hls_backend::rtl::synth::find_yosys`; installed by `scripts/setup-system.sh`).
+pub fn yosys() -> Option<PathBuf> {
+    hls_backend::rtl::synth::find_yosys()
+        .map(|(p, _)| p)
+        .or_else(|| skip("yosys not found (run scripts/setup-system.sh, or apt-get install yosys)"))
+}

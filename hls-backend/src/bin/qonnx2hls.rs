@@ -1,11 +1,13 @@
 //! `qonnx2hls`: QONNX model → HLS C++ project, with estimates; optionally runs the emulator on
-//! a `.npy` input and writes the testbench data from it.
+//! a `.npy` input and writes the testbench data from it; with `--rtl`, also Verilog RTL of the
+//! same model, simulated with `--sim` (Icarus) and synthesized with `--synth` (Yosys).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use hls_backend::rtl::{self, Pipeline, RtlConfig};
 use hls_backend::{Emulator, HlsConfig, estimate::estimate, lower::lower, writer::write_project};
 use ndarray::ArrayD;
 use ndarray_npy::read_npy;
@@ -27,6 +29,26 @@ struct Cli {
     /// Print the estimates as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write Verilog RTL of the same model (shift-add adder graphs, pipelined) into this
+    /// folder, with a testbench on the `--tb-input` vectors.
+    #[arg(long, value_name = "DIR")]
+    rtl: Option<PathBuf>,
+    /// RTL pipelining: registers after every N logic levels (0: combinational). Overrides
+    /// `--clock-ns`.
+    #[arg(long, value_name = "N", requires = "rtl")]
+    levels: Option<u32>,
+    /// RTL pipelining: as many logic levels per stage as fit this clock period.
+    #[arg(long, value_name = "NS", default_value_t = 5.0, requires = "rtl")]
+    clock_ns: f64,
+    /// RTL: no sub-expression sharing between a layer's outputs.
+    #[arg(long, requires = "rtl")]
+    no_share: bool,
+    /// Simulate the RTL testbench with Icarus Verilog and compare with the emulator.
+    #[arg(long, requires = "rtl")]
+    sim: bool,
+    /// Synthesize the RTL with Yosys (`synth_xilinx -family xcup`) and print the cell counts.
+    #[arg(long, requires = "rtl")]
+    synth: bool,
 }
 
 fn main() -> ExitCode {
@@ -62,6 +84,37 @@ fn run(cli: Cli) -> Result<()> {
     };
     let files = write_project(&hls, &config, &cli.out_dir, &x, y.as_deref())?;
     let est = estimate(&hls, &config);
+    if let Some(dir) = &cli.rtl {
+        let pipeline = match cli.levels {
+            Some(0) => Pipeline::Combinational,
+            Some(n) => Pipeline::Levels(n),
+            None => Pipeline::ClockNs(cli.clock_ns),
+        };
+        let design = rtl::write_rtl(&hls, &RtlConfig { pipeline, share: !cli.no_share }, dir, &x)?;
+        let r = &design.report;
+        eprintln!(
+            "RTL: {} adders, {} register bits, latency {} cycles ({} levels per stage) written to {}",
+            r.adders,
+            r.register_bits,
+            r.latency_cycles,
+            r.levels_per_stage,
+            dir.display()
+        );
+        if cli.sim {
+            let sim = rtl::sim::run_icarus(dir, &hls.name)?;
+            let emu = Emulator::new(&hls);
+            let want = emu.run_raw(&emu.quantize_inputs(&x))?.raw;
+            let diff = sim.iter().zip(&want).filter(|(a, b)| a != b).count();
+            if sim.len() != want.len() || diff > 0 {
+                anyhow::bail!("RTL simulation differs from the emulator on {diff} of {} outputs", want.len());
+            }
+            eprintln!("RTL simulation (Icarus) equals the emulator on all {} outputs", want.len());
+        }
+        if cli.synth {
+            let report = rtl::synth::run_yosys(dir, &hls.name)?;
+            eprintln!("Yosys: {}", report.line());
+        }
+    }
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&est)?);
     } else {

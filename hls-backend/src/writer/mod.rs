@@ -28,6 +28,13 @@ pub fn write_project(
 ) -> Result<Vec<PathBuf>> {
     config.validate()?;
     let files = render(model, config, tb_inputs, tb_outputs)?;
+    write_folder(dir, &files)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Writes `files` (relative path, contents) as the folder `dir`, replacing it if it exists: into a
+/// temporary sibling first, renamed into place at the end, so a failure leaves no partial folder.
+pub fn write_folder(dir: &Path, files: &[(PathBuf, String)]) -> Result<()> {
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let leaf = dir.file_name().ok_or_else(|| Error::Config(format!("{} is not a directory name", dir.display())))?;
     let tmp = parent.join(format!(".{}.tmp-{}", leaf.to_string_lossy(), std::process::id()));
@@ -37,7 +44,7 @@ pub fn write_project(
     };
     let _ = std::fs::remove_dir_all(&tmp);
     let result = (|| -> Result<()> {
-        for (rel, text) in &files {
+        for (rel, text) in files {
             let p = tmp.join(rel);
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(io(d))?;
@@ -53,7 +60,7 @@ pub fn write_project(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result?;
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    Ok(())
 }
 
 /// Every file of the project, as (relative path, contents).

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-pub use test_support::{ap_types, csim, grid_inputs, reference_python as python, root, testdata};
+pub use test_support::{ap_types, csim, grid_inputs, icarus, reference_python as python, root, testdata, yosys};
 
 /// A fresh temporary directory.
 pub fn tmpdir(name: &str) -> PathBuf {
