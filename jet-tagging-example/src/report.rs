@@ -279,7 +279,16 @@ fn rtl_table(s: &mut String, r: &Results) {
     for f in &r.firmware {
         let Some(t) = &f.rtl else { continue };
         let synth = match &t.synth {
-            Some(y) => format!("{} | {} | {} | {} | {:.0} s", y.lut, y.ff, y.carry, y.dsp, y.seconds),
+            Some(y) => format!(
+                "{} | {} | {} | {} | {:.0} s; the analytic estimate said {} LUT ({:.2}×)",
+                y.lut,
+                y.ff,
+                y.carry,
+                y.dsp,
+                y.seconds,
+                f.lut,
+                f.lut as f64 / y.lut.max(1) as f64
+            ),
             None => format!("— | — | — | — | {}", t.synth_status),
         };
         let sim = if t.sim.status == "ok" {
