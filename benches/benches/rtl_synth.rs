@@ -8,7 +8,8 @@
 //! da4ml has no `ap_fixed` mode: it rounds half up (`RND`) where the model rounds half to even.
 //!
 //! `cargo bench -p benches --bench rtl_synth` runs it all and writes
-//! `target/rtl_synth.json`; `cargo test --benches` runs a smoke version on the first layer.
+//! `target/rtl_synth.json` and the book's figure `docs/images/rtl_scaling.svg` (`-- --replot`
+//! redraws it from the JSON); `cargo test --benches` runs a smoke version on the first layer.
 
 use std::path::{Path, PathBuf};
 
@@ -129,7 +130,56 @@ fn da4ml_python() -> Option<PathBuf> {
     }
 }
 
+/// The weight bits in a row's name ("… at 4-bit weights", "… (6-bit weights)").
+fn bits_of(design: &str) -> Option<f64> {
+    let head = design.split("-bit").next()?;
+    let digits: String = head.chars().rev().take_while(char::is_ascii_digit).collect();
+    digits.chars().rev().collect::<String>().parse().ok()
+}
+
+/// Draws `docs/images/rtl_scaling.svg` from the results file: LUTs and FFs of ours and da4ml's
+/// against the weights' bits.
+fn plot(results: &serde_json::Value) -> String {
+    let rows = results["rows"].as_array().cloned().unwrap_or_default();
+    let mut points: Vec<(f64, &serde_json::Value)> =
+        rows.iter().filter_map(|r| Some((bits_of(r["design"].as_str()?)?, r))).collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let series = |name: &str, colour: &'static str, dashed: bool, get: &dyn Fn(&serde_json::Value) -> Option<f64>| {
+        benches::svg::Series {
+            name: name.into(),
+            colour,
+            dashed,
+            points: points.iter().filter_map(|(b, r)| Some((*b, get(r)?))).collect(),
+        }
+    };
+    benches::svg::line_chart(
+        "QKeras jet tagger RTL, Yosys 0.23 synth_xilinx (xcup)",
+        "weight bits (every dense layer)",
+        "cells",
+        &[
+            series("LUT, ours", "#1f77b4", false, &|r| r["ours"]["lut"].as_f64()),
+            series("LUT, da4ml", "#1f77b4", true, &|r| r["da4ml"]["synth"]["lut"].as_f64()),
+            series("FF, ours", "#d62728", false, &|r| r["ours"]["ff"].as_f64()),
+            series("FF, da4ml", "#d62728", true, &|r| r["da4ml"]["synth"]["ff"].as_f64()),
+        ],
+    )
+}
+
+fn write_plot(results_path: &Path) {
+    let text = std::fs::read_to_string(results_path).expect("the results file");
+    let svg = plot(&serde_json::from_str(&text).expect("results JSON"));
+    let out = benches::workspace_root().join("docs/images/rtl_scaling.svg");
+    std::fs::write(&out, svg).expect("writing the plot");
+    println!("plot: {}", out.display());
+}
+
 fn main() {
+    let results_path = benches::workspace_root().join("target/rtl_synth.json");
+    if std::env::args().any(|a| a == "--replot") {
+        // Redraw the book's figure from the last full run, without synthesizing again.
+        write_plot(&results_path);
+        return;
+    }
     let Some(_) = test_support::yosys() else { return };
     let python = da4ml_python();
     let model = qonnx_ir::Model::load(benches::workspace_root().join("testdata/models/qkeras_jettagging.onnx"))
@@ -197,13 +247,10 @@ fn main() {
         );
     }
     if !benches::smoke() {
-        let path = benches::workspace_root().join("target/rtl_synth.json");
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&json!({"levels_per_stage": LEVELS, "rows": results})).unwrap(),
-        )
-        .expect("writing the results");
-        println!("written: {}", path.display());
+        let text = serde_json::to_string_pretty(&json!({"levels_per_stage": LEVELS, "rows": results})).unwrap();
+        std::fs::write(&results_path, text).expect("writing the results");
+        println!("written: {}", results_path.display());
+        write_plot(&results_path);
     }
     let _ = std::fs::remove_dir_all(&out);
 }

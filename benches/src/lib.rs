@@ -9,6 +9,8 @@ use std::process::Command;
 
 use hawq_core::Dataset;
 
+pub mod svg;
+
 /// `cargo test --benches` runs each bench without the `--bench` argument: then the benches do a
 /// quick smoke run instead of the full measurement.
 pub fn smoke() -> bool {

@@ -324,7 +324,6 @@ mod tests {
     }
 
     fn product(weights: &[i64], bias: &[i128], inputs: &[i64], share: bool, signed: bool) -> (Vec<i128>, CmvmStats) {
-        let n_out = bias.len();
         let ty = FixedType::new(7, 7, signed).unwrap();
         let mut net = Netlist::new(2);
         let x: Vec<Sig> = (0..inputs.len()).map(|i| net.input(i, &ty)).collect();
@@ -334,7 +333,6 @@ mod tests {
         for (k, s) in net.signals.iter().enumerate() {
             assert!(s.lo <= v[k] && v[k] <= s.hi, "signal {k} = {} outside {}..={}", v[k], s.lo, s.hi);
         }
-        let _ = n_out;
         (outs.iter().map(|&(s, k)| v[s] << k).collect(), stats)
     }
 

@@ -162,7 +162,7 @@ pub fn build(model: &HlsModel, config: &RtlConfig) -> Result<RtlDesign> {
     let mut x: Vec<Sig> = (0..model.n_inputs).map(|i| net.input(i, &in_type)).collect();
     let mut frac = in_type.frac();
     let mut layers = Vec::new();
-    for (li, l) in model.layers.iter().enumerate() {
+    for l in &model.layers {
         let start = net.signals.len();
         let adders_before = count_adders(&net);
         net.mark(format!("layer {}: {}", l.name, l.nodes.join(" + ")));
@@ -250,7 +250,6 @@ pub fn build(model: &HlsModel, config: &RtlConfig) -> Result<RtlDesign> {
             .count();
         layers.push(RtlLayer { name: l.name.clone(), kind: kind.into(), adders, shared, csd_digits, other });
         frac = l.out_type.frac();
-        let _ = li;
     }
     let (outputs, latency) = net.finish(&x);
     let ports = Ports { n_in: model.n_inputs, in_type, outputs, out_type: model.output_type(), latency };
