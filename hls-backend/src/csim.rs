@@ -36,7 +36,7 @@ pub(crate) fn read_values<T: std::str::FromStr>(log: &Path) -> Result<Vec<T>>
 where
     T::Err: std::fmt::Display,
 {
-    let text = std::fs::read_to_string(log).map_err(|error| Error::Io { path: log.to_path_buf(), error })?;
+    let text = std::fs::read_to_string(log).map_err(crate::error::io(log))?;
     text.split_whitespace()
         .enumerate()
         .map(|(k, v)| {
@@ -55,10 +55,6 @@ where
 /// line of the compiler's or the program's message.
 pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>> {
     let exe = project.join("csim");
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| Error::Io { path, error }
-    };
     let out = Command::new("g++")
         .args(["-std=c++14", "-O1", "-w"])
         .arg(format!("-I{}", ap_types.display()))
@@ -68,11 +64,11 @@ pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>>
         .arg("-o")
         .arg(&exe)
         .output()
-        .map_err(io(project))?;
+        .map_err(crate::error::io(project))?;
     if !out.status.success() {
         return Err(tool_error(project, "g++ failed", &out));
     }
-    let run = Command::new(&exe).current_dir(project).output().map_err(io(&exe))?;
+    let run = Command::new(&exe).current_dir(project).output().map_err(crate::error::io(&exe))?;
     if !run.status.success() {
         return Err(tool_error(&exe, "the C simulation failed", &run));
     }

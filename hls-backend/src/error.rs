@@ -57,5 +57,11 @@ pub enum Error {
     },
 }
 
+/// The `map_err` of an I/O failure on `path`.
+pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |error| Error::Io { path, error }
+}
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -24,10 +24,6 @@ pub fn run_icarus(dir: &Path, top: &str) -> Result<Vec<i64>> {
     })?;
     let vvp = iverilog.with_file_name("vvp");
     let vvp = if vvp.exists() { vvp } else { PathBuf::from("vvp") };
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| Error::Io { path, error }
-    };
     let out = Command::new(&iverilog)
         .current_dir(dir)
         .args(["-g2005", "-o", "sim.vvp", "-s"])
@@ -35,11 +31,11 @@ pub fn run_icarus(dir: &Path, top: &str) -> Result<Vec<i64>> {
         .arg(format!("tb_{top}.v"))
         .arg(format!("{top}.v"))
         .output()
-        .map_err(io(dir))?;
+        .map_err(crate::error::io(dir))?;
     if !out.status.success() {
         return Err(tool_error(dir, "iverilog failed", &out));
     }
-    let run = Command::new(&vvp).current_dir(dir).args(["-n", "sim.vvp"]).output().map_err(io(dir))?;
+    let run = Command::new(&vvp).current_dir(dir).args(["-n", "sim.vvp"]).output().map_err(crate::error::io(dir))?;
     if !run.status.success() {
         return Err(tool_error(dir, "the simulation failed", &run));
     }

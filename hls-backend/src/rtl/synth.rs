@@ -129,14 +129,11 @@ pub fn synthesize(dir: &Path, top: &str, files: &[String]) -> Result<SynthReport
         path: dir.to_path_buf(),
         error: std::io::Error::other("yosys not found (install Debian's yosys, or set YOSYS)"),
     })?;
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| Error::Io { path, error }
-    };
     let script_path = dir.join("synth.ys");
-    std::fs::write(&script_path, script(top, files)).map_err(io(&script_path))?;
+    std::fs::write(&script_path, script(top, files)).map_err(crate::error::io(&script_path))?;
     let t0 = Instant::now();
-    let out = Command::new(&yosys).current_dir(dir).args(["-q", "-s", "synth.ys"]).output().map_err(io(dir))?;
+    let out =
+        Command::new(&yosys).current_dir(dir).args(["-q", "-s", "synth.ys"]).output().map_err(crate::error::io(dir))?;
     let seconds = t0.elapsed().as_secs_f64();
     if !out.status.success() {
         let text = format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
@@ -147,9 +144,9 @@ pub fn synthesize(dir: &Path, top: &str, files: &[String]) -> Result<SynthReport
         });
     }
     let stat_path = dir.join("synth_stat.txt");
-    let stat = std::fs::read_to_string(&stat_path).map_err(io(&stat_path))?;
+    let stat = std::fs::read_to_string(&stat_path).map_err(crate::error::io(&stat_path))?;
     let ltp_path = dir.join("synth_ltp.txt");
-    let ltp = std::fs::read_to_string(&ltp_path).map_err(io(&ltp_path))?;
+    let ltp = std::fs::read_to_string(&ltp_path).map_err(crate::error::io(&ltp_path))?;
     let longest_path = ltp
         .lines()
         .find_map(|l| l.split("(length=").nth(1).and_then(|r| r.split(')').next()).and_then(|n| n.parse().ok()))
@@ -165,6 +162,6 @@ pub fn synthesize(dir: &Path, top: &str, files: &[String]) -> Result<SynthReport
     let report = SynthReport::from_cells(cells, flow, longest_path, seconds);
     let json = dir.join("synth_report.json");
     let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Io { path: json.clone(), error: e.into() })?;
-    std::fs::write(&json, text + "\n").map_err(io(&json))?;
+    std::fs::write(&json, text + "\n").map_err(crate::error::io(&json))?;
     Ok(report)
 }

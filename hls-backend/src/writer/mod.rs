@@ -38,23 +38,19 @@ pub fn write_folder(dir: &Path, files: &[(PathBuf, String)]) -> Result<()> {
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let leaf = dir.file_name().ok_or_else(|| Error::Config(format!("{} is not a directory name", dir.display())))?;
     let tmp = parent.join(format!(".{}.tmp-{}", leaf.to_string_lossy(), std::process::id()));
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| Error::Io { path, error }
-    };
     let _ = std::fs::remove_dir_all(&tmp);
     let result = (|| -> Result<()> {
         for (rel, text) in files {
             let p = tmp.join(rel);
             if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(io(d))?;
+                std::fs::create_dir_all(d).map_err(crate::error::io(d))?;
             }
-            std::fs::write(&p, text).map_err(io(&p))?;
+            std::fs::write(&p, text).map_err(crate::error::io(&p))?;
         }
         if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(io(dir))?;
+            std::fs::remove_dir_all(dir).map_err(crate::error::io(dir))?;
         }
-        std::fs::rename(&tmp, dir).map_err(io(dir))
+        std::fs::rename(&tmp, dir).map_err(crate::error::io(dir))
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
