@@ -4,8 +4,12 @@
 //! outputs; scales are kept only to convert at the boundaries and for export.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
+mod blocks;
 mod packed;
+mod portable;
 mod prepared;
 
 pub use prepared::PreparedMlp;
@@ -174,17 +178,24 @@ impl IntegerMlp {
 
     /// The integer outputs for integer inputs `q` (row-major `[batch, d_in]`).
     ///
-    /// On CPUs with AVX-512 VNNI, models whose values provably fit bytes or 16-bit words and
-    /// whose accumulators fit 32 bits run on packed SIMD kernels, which compute the same
-    /// integers as [`IntegerMlp::forward_int_reference`]. For repeated calls,
+    /// Models whose values provably fit bytes or 16-bit words and whose accumulators fit 32 bits
+    /// run on packed SIMD kernels (AVX-512 VNNI, AVX2, or portable code the compiler vectorizes
+    /// for any CPU), which compute the same integers as [`IntegerMlp::forward_int_reference`]. For repeated calls,
     /// [`IntegerMlp::prepare`] packs the weights once.
     pub fn forward_int(&self, q: &[i64]) -> Result<Vec<i64>> {
         self.prepare().forward_int(q)
     }
 
-    /// The model with its weights packed for the SIMD kernels once, for repeated calls.
+    /// The model with its weights packed once for the best SIMD kernels this CPU runs (capped
+    /// by `HAWQ_SIMD`, see [`qonnx_ir::Simd`]), for repeated calls.
     pub fn prepare(&self) -> PreparedMlp<'_> {
         PreparedMlp::new(self)
+    }
+
+    /// The model packed for the kernels of one SIMD level: an error when this CPU lacks the
+    /// level's instructions. For tests and benchmarks that compare the levels.
+    pub fn prepare_with(&self, simd: qonnx_ir::Simd) -> Result<PreparedMlp<'_>> {
+        PreparedMlp::with_simd(self, simd)
     }
 
     /// [`IntegerMlp::forward_int`] on the portable reference path (64-bit integer arithmetic
@@ -213,9 +224,9 @@ impl IntegerMlp {
         Ok(q.iter().map(|&v| v as f32 * s).collect())
     }
 
-    /// Whether [`IntegerMlp::forward_int`] and [`IntegerMlp::predict`] run this model on the
-    /// packed SIMD kernels on this CPU (AVX-512 VNNI present and every value provably within
-    /// bytes or 16-bit words, every accumulator within 32 bits); else the reference path.
+    /// Whether [`IntegerMlp::forward_int`] and [`IntegerMlp::predict`] run this model on packed
+    /// SIMD kernels (every value provably within bytes or 16-bit words, every accumulator within
+    /// 32 bits, and `HAWQ_SIMD` not set to `reference`); else the reference path.
     pub fn uses_packed_kernels(&self) -> bool {
         self.prepare().uses_packed_kernels()
     }

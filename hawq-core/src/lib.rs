@@ -39,6 +39,7 @@ pub mod train;
 pub use bits::{BitConfig, HiddenActivation, QuantConfig, Target, layer_name};
 pub use data::Dataset;
 pub use error::{Error, Result};
-pub use integer::{IntegerLayer, IntegerMlp};
+pub use integer::{IntegerLayer, IntegerMlp, PreparedMlp};
 pub use mlp::{IntegerForward, QuantMlp, QuantWarning};
+pub use qonnx_ir::Simd;
 pub use quantizer::{Granularity, IntRange, Requant, ScaleMode};

@@ -1,15 +1,20 @@
-//! The packed SIMD kernels of the integer engine against its reference path
+//! The packed SIMD kernels of the integer engine, at every SIMD level this CPU runs (AVX-512
+//! VNNI, AVX2, portable; `IntegerMlp::prepare_with`), against its reference path
 //! (`forward_int_reference`: plain loops with 64-bit arithmetic where 32 bits could overflow), on
 //! seeded random models: byte and 16-bit activations, signed and unsigned ranges (the signed
 //! ones stored with an offset), power-of-two shifts in both directions and dyadic multipliers
 //! (32- and 64-bit requantization), widths that are not multiples of the vector sizes, batches
 //! that are not multiples of the 16-sample block, inputs at the range edges and requantization
 //! ties. Models the kernels cannot take (17-bit activations, 64-bit accumulators, bipolar
-//! ranges) must fall back to the reference path and still give its results.
+//! ranges) must fall back to the reference path and still give its results. Then every level on
+//! all simulated test jets, with jet taggers in both scale modes.
 
+mod common;
+
+use hawq_core::Simd;
 use hawq_core::quantizer::{IntRange, Requant, quantize};
 use hawq_core::rng::SplitMix64;
-use hawq_core::{IntegerLayer, IntegerMlp, ScaleMode};
+use hawq_core::{IntegerLayer, IntegerMlp, QuantConfig, ScaleMode};
 
 /// A uniform integer in `lo..=hi`.
 fn uniform(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
@@ -94,48 +99,53 @@ fn inputs(rng: &mut SplitMix64, range: IntRange, n: usize) -> Vec<i64> {
         .collect()
 }
 
-fn check(model: &IntegerMlp, rng: &mut SplitMix64, case: usize) {
-    for batch in [1, 15, 16, 17, 53] {
+/// Every SIMD level this CPU runs against the reference path on random batches; returns the
+/// levels that packed the model.
+fn check(model: &IntegerMlp, rng: &mut SplitMix64, case: usize) -> Vec<Simd> {
+    let mut packed = Vec::new();
+    for simd in Simd::available() {
+        let engine = model.prepare_with(simd).expect("an available level");
+        if engine.uses_packed_kernels() {
+            assert_eq!(engine.simd(), simd);
+            packed.push(simd);
+        } else {
+            assert_eq!(engine.simd(), Simd::Reference);
+        }
+        check_level(model, &engine, rng, &format!("case {case}, {simd}"));
+    }
+    packed
+}
+
+/// One prepared engine against the reference path.
+fn check_level(model: &IntegerMlp, engine: &hawq_core::PreparedMlp<'_>, rng: &mut SplitMix64, what: &str) {
+    for batch in [1, 15, 16, 17, 31, 32, 33, 53] {
         let q = inputs(rng, model.input_range, batch * model.d_in());
-        let fast = model.forward_int(&q).expect("forward_int");
+        let fast = engine.forward_int(&q).expect("forward_int");
         let reference = model.forward_int_reference(&q).expect("reference");
-        assert_eq!(fast, reference, "case {case}, batch {batch}: packed kernels differ from the reference");
+        assert_eq!(fast, reference, "{what}, batch {batch}: packed kernels differ from the reference");
         // Float inputs through the input quantizer: on a quarter of the grid (so half-way
         // points, which round to even, occur often) and a little beyond both ends of the range.
         let r = model.input_range;
         let x: Vec<f32> = (0..batch * model.d_in())
             .map(|_| uniform(rng, 4 * r.min() - 8, 4 * r.max() + 8) as f32 / 4.0 * model.input_scale)
             .collect();
-        let fast = model.predict(&x).expect("predict");
+        let fast = engine.predict(&x).expect("predict");
         let q = model.quantize_input(&x).expect("quantize");
         assert!(q.iter().zip(&x).all(|(&a, &v)| a == quantize(v, model.input_scale, model.input_range)));
         let s = model.output_scale();
         let reference: Vec<f32> =
             model.forward_int_reference(&q).expect("reference").iter().map(|&v| v as f32 * s).collect();
-        assert_eq!(fast, reference, "case {case}, batch {batch}: predict differs from the reference");
+        assert_eq!(fast, reference, "{what}, batch {batch}: predict differs from the reference");
     }
-}
-
-/// Whether this CPU runs the packed kernels (else both paths are the reference path).
-fn kernels_present() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    false
 }
 
 #[test]
 fn packed_kernels_equal_the_reference_on_random_models() {
     let mut rng = SplitMix64::new(2026);
-    let present = kernels_present();
-    if !present {
-        eprintln!("no AVX-512 VNNI on this CPU: forward_int and predict run the reference path");
-    }
-    let mut packed = 0;
+    let levels = Simd::available();
+    eprintln!("SIMD levels on this CPU: {levels:?}");
+    assert!(levels.contains(&Simd::Portable), "the portable kernels run everywhere");
+    let mut packed = std::collections::BTreeMap::<Simd, usize>::new();
     let ranges = [
         IntRange::new(8, true, false),
         IntRange::new(8, false, false),
@@ -146,15 +156,14 @@ fn packed_kernels_equal_the_reference_on_random_models() {
     for case in 0..150 {
         let input = ranges[case % ranges.len()];
         let m = model(&mut rng, input, case % 3 == 0);
-        if m.uses_packed_kernels() {
-            packed += 1;
+        for simd in check(&m, &mut rng, case) {
+            *packed.entry(simd).or_default() += 1;
         }
-        check(&m, &mut rng, case);
     }
-    if present {
-        assert!(packed >= 100, "only {packed} of 150 random models took the packed kernels");
-    } else {
-        assert_eq!(packed, 0);
+    eprintln!("random models packed per level (of 150): {packed:?}");
+    for simd in levels.into_iter().filter(|&s| s != Simd::Reference) {
+        let n = packed.get(&simd).copied().unwrap_or(0);
+        assert!(n >= 100, "only {n} of 150 random models took the {simd} kernels");
     }
 }
 
@@ -164,18 +173,56 @@ fn models_outside_the_kernels_fall_back_to_the_reference() {
     // 17-bit unsigned inputs fit neither bytes nor 16-bit words.
     let wide_input = model(&mut rng, IntRange::new(17, false, false), false);
     assert!(!wide_input.uses_packed_kernels());
-    check(&wide_input, &mut rng, 0);
+    assert!(check(&wide_input, &mut rng, 0).is_empty());
     // A bipolar input quantizer takes the sign.
     let bipolar = model(&mut rng, IntRange::new(1, true, false), false);
     assert!(!bipolar.uses_packed_kernels());
-    check(&bipolar, &mut rng, 1);
+    assert!(check(&bipolar, &mut rng, 1).is_empty());
     // 16-bit weights against 16-bit inputs over many inputs: accumulators beyond 32 bits.
     let mut big = layer(&mut rng, 300, 3, 16, IntRange::new(16, true, false), false);
     big.weight.iter_mut().for_each(|w| *w = 32_000);
     let big = IntegerMlp::new(1.0, IntRange::new(16, true, false), vec![big], ScaleMode::Dyadic).expect("model");
     assert!(!big.uses_packed_kernels());
     assert!(big.max_accumulator_bits() > 32);
-    check(&big, &mut rng, 2);
+    assert!(check(&big, &mut rng, 2).is_empty());
+}
+
+#[test]
+fn a_level_this_cpu_lacks_is_an_error() {
+    let mut rng = SplitMix64::new(3);
+    let m = model(&mut rng, IntRange::new(8, true, false), false);
+    for simd in Simd::ALL {
+        assert_eq!(m.prepare_with(simd).is_ok(), simd.supported(), "{simd}");
+    }
+}
+
+/// Every level on all simulated test jets: jet taggers (16-64-32-32-5, 8-bit weights, one epoch)
+/// with 8- and 16-bit inputs, in both scale modes; both entry points (`predict` on the float
+/// features, `forward_int` on their quantized values) give the reference integers.
+#[test]
+fn every_level_equals_the_reference_on_all_test_jets() {
+    let test = common::jets_test_standardised();
+    let mut rng = SplitMix64::new(5);
+    for mode in [ScaleMode::PowerOfTwo, ScaleMode::Dyadic] {
+        for input_bits in [8, 16] {
+            let config =
+                QuantConfig::uniform(&[16, 64, 32, 32, 5], 8).with_input_bits(input_bits).with_scale_mode(mode);
+            let int = common::integer_model(config, &test);
+            let q = int.quantize_input(&test.features).expect("quantize");
+            let reference = int.forward_int_reference(&q).expect("reference");
+            let s = int.output_scale();
+            let reference_f: Vec<f32> = reference.iter().map(|&v| v as f32 * s).collect();
+            for simd in Simd::available() {
+                let engine = int.prepare_with(simd).expect("an available level");
+                let what = format!("{mode:?}, {input_bits}-bit inputs, {simd}");
+                assert!(engine.uses_packed_kernels() || simd == Simd::Reference, "{what}: not packed");
+                assert_eq!(engine.forward_int(&q).expect("forward_int"), reference, "{what}: forward_int");
+                assert_eq!(engine.predict(&test.features).expect("predict"), reference_f, "{what}: predict");
+                check_level(&int, &engine, &mut rng, &what);
+            }
+            eprintln!("{mode:?}, {input_bits}-bit inputs: every level equals the reference on {} jets", test.len());
+        }
+    }
 }
 
 #[test]

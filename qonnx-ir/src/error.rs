@@ -78,6 +78,14 @@ pub enum Error {
     /// A QONNX datatype name could not be parsed.
     #[error("`{0}` is not a QONNX datatype")]
     DataType(String),
+    /// A SIMD level name (as in `HAWQ_SIMD`) is unknown, or this CPU lacks its instructions.
+    #[error("SIMD level `{requested}`: {message}")]
+    Simd {
+        /// The level asked for.
+        requested: String,
+        /// Why it cannot be used.
+        message: String,
+    },
     /// A transformation cannot be applied to this model.
     #[error("transformation {pass}: {message}")]
     Transform {

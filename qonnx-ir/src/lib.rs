@@ -28,6 +28,7 @@ pub mod int_range;
 pub mod model;
 pub mod ops;
 pub mod proto;
+pub mod simd;
 pub mod tensor;
 pub mod transform;
 
@@ -35,4 +36,5 @@ pub use datatype::DataType;
 pub use error::{Error, Result};
 pub use int_range::IntRange;
 pub use model::{Dim, Graph, Initializer, Model, Node, ValueInfo};
+pub use simd::Simd;
 pub use tensor::{DType, Tensor};

@@ -10,105 +10,44 @@
 
 use std::arch::x86_64::*;
 
+use super::blocks::{self, InputQuant, Kernels};
 use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
 
-/// Whether this CPU runs the kernels.
-pub(crate) fn available() -> bool {
-    is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512bw")
-        && is_x86_feature_detected!("avx512vnni")
+/// The AVX-512 kernel set for the block driver.
+struct Avx512;
+
+impl Kernels for Avx512 {
+    #[inline(always)]
+    unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+        // SAFETY: the driver runs inside `run_f32` / `run_int`, whose callers checked the CPU.
+        unsafe { run_layer(layer, x, y) }
+    }
+
+    #[inline(always)]
+    unsafe fn pack_f32(&self, p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+        // SAFETY: as above.
+        unsafe { pack_f32(p, q, x, rows, buf) }
+    }
 }
 
-/// The float input quantizer: `clamp(x / scale, lo, hi)` rounded half to even.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct InputQuant {
-    /// Scale.
-    pub(crate) scale: f32,
-    /// Range as floats.
-    pub(crate) lo: f32,
-    /// Range as floats.
-    pub(crate) hi: f32,
-}
-
-/// Runs the packed model on float inputs `x` (`[n, d_in]`): writes the integer outputs
-/// (`[n, d_out]`) to `out`. Returns the index of the first non-finite input, if any (then `out`
-/// is incomplete).
+/// [`blocks::run_f32`] on the AVX-512 kernels.
 ///
 /// # Safety
-/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI ([`available`]).
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI (`Simd::Avx512.supported()`).
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(crate) unsafe fn run_f32(p: &PackedMlp, q: InputQuant, x: &[f32], out: &mut [i32]) -> Option<usize> {
-    let n = x.len() / p.d_in;
-    let mut bufs = Buffers::new(p);
-    for start in (0..n).step_by(BLOCK) {
-        let rows = BLOCK.min(n - start);
-        if !pack_f32(p, q, &x[start * p.d_in..(start + rows) * p.d_in], rows, &mut bufs.a) {
-            let bad = x.iter().position(|v| !v.is_finite());
-            return Some(bad.unwrap_or(0));
-        }
-        run_block(p, &mut bufs, rows, &mut out[start * d_out(p)..]);
-    }
-    None
+    // SAFETY: this function's own features are the kernels'.
+    unsafe { blocks::run_f32(&Avx512, p, q, x, out) }
 }
 
-/// Runs the packed model on integer inputs `q` (`[n, d_in]`, each within the input range):
-/// writes the integer outputs (`[n, d_out]`) to `out`.
+/// [`blocks::run_int`] on the AVX-512 kernels.
 ///
 /// # Safety
-/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI ([`available`]).
+/// As [`run_f32`].
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 pub(crate) unsafe fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
-    let n = q.len() / p.d_in;
-    let per = p.lanes_in.per_word();
-    let mut bufs = Buffers::new(p);
-    for start in (0..n).step_by(BLOCK) {
-        let rows = BLOCK.min(n - start);
-        bufs.a.fill(0);
-        for r in 0..rows {
-            for (k, &v) in q[(start + r) * p.d_in..(start + r + 1) * p.d_in].iter().enumerate() {
-                bufs.a[(k / per) * BLOCK + r] |= p.lanes_in.place(v - i64::from(p.offset_in), k % per);
-            }
-        }
-        run_block(p, &mut bufs, rows, &mut out[start * d_out(p)..]);
-    }
-}
-
-/// Outputs of the packed model.
-fn d_out(p: &PackedMlp) -> usize {
-    p.layers.last().map_or(0, |l| l.d_out)
-}
-
-/// The scratch space of one block.
-struct Buffers {
-    a: Vec<i32>,
-    b: Vec<i32>,
-    last: Vec<i32>,
-}
-
-impl Buffers {
-    fn new(p: &PackedMlp) -> Buffers {
-        let words = p.max_words().max(p.words_in());
-        let last = p.layers.last().map_or(0, |l| l.d_out_pad);
-        Buffers { a: vec![0; words * BLOCK], b: vec![0; words * BLOCK], last: vec![0; last * BLOCK] }
-    }
-}
-
-/// All layers on the block packed in `bufs.a`; the first `rows` samples' outputs go to `out`
-/// (row-major).
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn run_block(p: &PackedMlp, bufs: &mut Buffers, rows: usize, out: &mut [i32]) {
-    let last = p.layers.len() - 1;
-    for layer in &p.layers[..last] {
-        run_layer(layer, &bufs.a, &mut bufs.b);
-        std::mem::swap(&mut bufs.a, &mut bufs.b);
-    }
-    let l = &p.layers[last];
-    run_layer(l, &bufs.a, &mut bufs.last);
-    for r in 0..rows {
-        for j in 0..l.d_out {
-            out[r * l.d_out + j] = bufs.last[j * BLOCK + r];
-        }
-    }
+    // SAFETY: as above.
+    unsafe { blocks::run_int(&Avx512, p, q, out) }
 }
 
 /// Quantizes `rows` float samples into packed words in `buf` (`[words][BLOCK]`); `false` when a
@@ -118,11 +57,7 @@ fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32
     let d = p.d_in;
     let per = p.lanes_in.per_word();
     let (scale, lo, hi) = (_mm512_set1_ps(q.scale), _mm512_set1_ps(q.lo), _mm512_set1_ps(q.hi));
-    // Dividing by a power of two equals multiplying by its exact inverse: both round the same
-    // real number once.
-    let inv = 1.0 / q.scale;
-    let exact = q.scale.is_normal() && inv.is_normal() && q.scale.to_bits() & 0x007F_FFFF == 0;
-    let inverse = exact.then(|| _mm512_set1_ps(inv));
+    let inverse = q.exact_inverse().map(|inv| _mm512_set1_ps(inv));
     let offset = _mm512_set1_epi32(p.offset_in);
     let zero = _mm512_setzero_ps();
     let mut bad = 0u16;
@@ -307,12 +242,16 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
         }
         let rq = &layer.rq[j0..j0 + CHANNELS];
         let mut v = acc;
-        // Unsigned byte outputs are clamped by saturating packs below.
-        let bytes = layer.lanes_out == Some((Lanes::U8, 0)) && layer.lo == 0 && !layer.wide;
+        // Unsigned byte outputs are clamped by saturating packs below (the 64-bit paths clamp
+        // themselves).
+        let bytes = layer.lanes_out == Some((Lanes::U8, 0)) && layer.lo == 0;
         let unit = layer.unit;
+        let (lo_f, hi_f) = (_mm512_set1_pd(f64::from(layer.lo)), _mm512_set1_pd(f64::from(layer.hi)));
         for (vc, r) in v.iter_mut().zip(rq) {
             for vh in vc.iter_mut() {
-                *vh = if layer.wide {
+                *vh = if layer.float {
+                    requant_f64(*vh, r.mult, lo_f, hi_f)
+                } else if layer.wide {
                     requant64(*vh, *r, layer.lo, layer.hi)
                 } else if bytes {
                     requant32(*vh, *r, unit)
@@ -385,6 +324,27 @@ fn requant32(acc: __m512i, r: Rq, unit: bool) -> __m512i {
     // With a unit numerator the addend sits in the bias already (`add` is 0).
     let p = if unit { p } else { _mm512_add_epi32(p, _mm512_set1_epi32(r.add as i32)) };
     _mm512_sra_epi32(_mm512_add_epi32(p, bit), c)
+}
+
+/// The same through float64, clamped: `acc · mult` is exact there (the layer's
+/// [`PackedLayer::float`] bound), clamping to the integer bounds commutes with rounding, and the
+/// conversion rounds to nearest even. Two float64 multiplies replace two 64-bit integer products
+/// and their 64-bit shifts.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn requant_f64(acc: __m512i, mult: f64, lo: __m512d, hi: __m512d) -> __m512i {
+    let m = _mm512_set1_pd(mult);
+    let low = requant_f64_half(_mm512_castsi512_si256(acc), m, lo, hi);
+    let high = requant_f64_half(_mm512_extracti64x4_epi64::<1>(acc), m, lo, hi);
+    _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high)
+}
+
+/// [`requant_f64`] on 8 lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn requant_f64_half(v: __m256i, m: __m512d, lo: __m512d, hi: __m512d) -> __m256i {
+    let y = _mm512_min_pd(_mm512_max_pd(_mm512_mul_pd(_mm512_cvtepi32_pd(v), m), lo), hi);
+    _mm512_cvt_roundpd_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y)
 }
 
 /// The same with 64-bit products, clamped, back in 32-bit lanes.

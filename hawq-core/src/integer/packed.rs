@@ -36,13 +36,14 @@ impl Lanes {
         }
     }
 
-    /// The packing and offset for activations in `range`, if any fits.
-    fn for_range(range: IntRange) -> Option<(Lanes, i64)> {
+    /// The packing and offset for activations in `range`, if any fits; bytes only when `bytes`
+    /// (the kernels without byte dot products take 16-bit words throughout).
+    fn for_range(range: IntRange, bytes: bool) -> Option<(Lanes, i64)> {
         let (lo, hi) = (range.min(), range.max());
         if range.is_bipolar() {
             // Bipolar quantizers take the sign, not a rounded clamp: left to the reference path.
             None
-        } else if hi - lo <= 255 {
+        } else if bytes && hi - lo <= 255 {
             Some((Lanes::U8, lo))
         } else if lo >= i64::from(i16::MIN) && hi <= i64::from(i16::MAX) {
             Some((Lanes::I16, 0))
@@ -69,8 +70,10 @@ impl Lanes {
 }
 
 /// One channel's requantization: `v = (p + add + ((p >> shift) & odd)) >> shift` with
-/// `p = acc · num`, which is `acc · num / 2^shift` rounded half to even.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `p = acc · num`, which is `acc · num / 2^shift` rounded half to even; or, where the layer's
+/// products are proven below 2^53 ([`PackedLayer::float`]), `acc · mult` in float64 rounded to
+/// nearest even, which is the same integer.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Rq {
     /// Numerator.
     pub(crate) num: i64,
@@ -80,6 +83,8 @@ pub(crate) struct Rq {
     pub(crate) odd: i64,
     /// Right shift.
     pub(crate) shift: u32,
+    /// `num / 2^shift`, exact in float64 (`num` < 2^31, `shift` < 62).
+    pub(crate) mult: f64,
 }
 
 /// One packed layer: `acc = bias + Σ word(x) · word(w)`, `v = clamp((acc·num + add +
@@ -101,6 +106,10 @@ pub(crate) struct PackedLayer {
     pub(crate) rq: Vec<Rq>,
     /// Whether the requantization needs 64-bit products.
     pub(crate) wide: bool,
+    /// Whether every product `acc · num` is below 2^53 in magnitude, so that `acc · mult`
+    /// computed in float64 is exact and its rounding to nearest even is the requantized value:
+    /// the 64-bit products then need no 64-bit integer multiplies.
+    pub(crate) float: bool,
     /// Whether every numerator is 1 (a pure shift).
     pub(crate) unit: bool,
     /// The output clamp.
@@ -123,9 +132,10 @@ pub(crate) struct PackedMlp {
 }
 
 impl PackedMlp {
-    /// Packs `model`, or `None` when a value could leave the packed ranges.
-    pub(crate) fn new(model: &IntegerMlp) -> Option<PackedMlp> {
-        let (lanes_in, offset_in) = Lanes::for_range(model.input_range)?;
+    /// Packs `model` (activations in bytes where they fit and `bytes`, else in 16-bit words), or
+    /// `None` when a value could leave the packed ranges.
+    pub(crate) fn new(model: &IntegerMlp, bytes: bool) -> Option<PackedMlp> {
+        let (lanes_in, offset_in) = Lanes::for_range(model.input_range, bytes)?;
         let mut layers = Vec::with_capacity(model.layers.len());
         let (mut lanes, mut offset, mut range) = (lanes_in, offset_in, model.input_range);
         let last = model.layers.len() - 1;
@@ -133,7 +143,7 @@ impl PackedMlp {
             if layer.output.is_bipolar() {
                 return None;
             }
-            let out = if l == last { None } else { Some(Lanes::for_range(layer.output)?) };
+            let out = if l == last { None } else { Some(Lanes::for_range(layer.output, bytes)?) };
             layers.push(pack_layer(layer, lanes, offset, range, out)?);
             if let Some((next, off)) = out {
                 (lanes, offset, range) = (next, off, layer.output);
@@ -182,8 +192,8 @@ fn pack_layer(
     let reach = i128::from((range.max() - offset).abs().max((range.min() - offset).abs()));
     let limit = i128::from(i32::MAX);
     let mut bias = vec![0i32; d_out_pad];
-    let mut rq = vec![Rq { num: 1, add: 0, odd: 0, shift: 0 }; d_out_pad];
-    let mut wide = false;
+    let mut rq = vec![Rq { num: 1, add: 0, odd: 0, shift: 0, mult: 1.0 }; d_out_pad];
+    let (mut wide, mut float) = (false, true);
     for j in 0..d_out {
         let col = (0..d_in).map(|i| i128::from(layer.weight[i * d_out + j]));
         let (sum, abs): (i128, i128) = col.fold((0, 0), |(s, a), w| (s + w, a + w.abs()));
@@ -204,10 +214,18 @@ fn pack_layer(
         if reach_prod > i128::from(i64::MAX) {
             return None;
         }
+        // Below 2^53, `acc` and `num` are exact in float64, and so are `mult = num · 2^−c` (31
+        // significant bits, a normal number since `c < 62`) and `acc · mult = (acc · num) · 2^−c`
+        // (at most 53 significant bits, scaled by a power of two): the float product is the
+        // exact rational value, and rounding it to nearest even is the requantization.
+        if reach_acc * i128::from(n) >= 1i128 << 53 {
+            float = false;
+        }
         bias[j] = b as i32;
+        let mult = n as f64 * 2f64.powi(-(c as i32));
         rq[j] = match c {
-            0 => Rq { num: n, add: 0, odd: 0, shift: 0 },
-            _ => Rq { num: n, add: (1i64 << (c - 1)) - 1, odd: 1, shift: c },
+            0 => Rq { num: n, add: 0, odd: 0, shift: 0, mult },
+            _ => Rq { num: n, add: (1i64 << (c - 1)) - 1, odd: 1, shift: c, mult },
         };
     }
     // Layers without 64-bit products and with unit numerators only ([`PackedLayer::unit`]) rely
@@ -235,6 +253,7 @@ fn pack_layer(
         unit: rq.iter().all(|r| r.num == 1),
         rq,
         wide,
+        float: wide && float,
         lo: to_i32(layer.output.min())?,
         hi: to_i32(layer.output.max())?,
         lanes_out: match out {
@@ -247,7 +266,7 @@ fn pack_layer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quantizer::shift_round_half_even;
+    use crate::quantizer::{Requant, shift_round_half_even};
 
     #[test]
     fn rounding_formula_is_half_to_even() {
@@ -260,12 +279,66 @@ mod tests {
         }
     }
 
+    /// A one-layer model: 40 inputs in `input`, 3 outputs, weights `w`, requantization `rq`.
+    fn one_layer(input: IntRange, w: i64, rq: Requant) -> IntegerMlp {
+        let layer = IntegerLayer {
+            d_in: 40,
+            d_out: 3,
+            weight: (0..120).map(|k| if k % 3 == 1 { -w } else { w - k % 5 }).collect(),
+            bias: vec![17, -3, 0],
+            requant: vec![rq; 3],
+            output: IntRange::new(8, true, false),
+            relu: false,
+            weight_bits: 16,
+            bias_bits: 32,
+            weight_scales: vec![1.0; 3],
+            bias_scales: vec![1.0; 3],
+            input_scale: 1.0,
+            output_scale: 1.0,
+        };
+        IntegerMlp::new(1.0, input, vec![layer], crate::ScaleMode::Dyadic).expect("model")
+    }
+
+    /// Each requantization form (32-bit shift, 32-bit multiply, float64, 64-bit integer) is
+    /// chosen where its bound says, and every SIMD level gives the reference integers with it.
+    #[test]
+    fn every_requantization_form_equals_the_reference() {
+        let i16_in = IntRange::new(16, true, false);
+        let cases = [
+            (one_layer(i16_in, 3, Requant::Shift(9)), false, false, true),
+            (one_layer(i16_in, 3, Requant::Dyadic { b: 5, c: 12 }), false, false, false),
+            (one_layer(i16_in, 300, Requant::Dyadic { b: (1 << 23) + 7, c: 40 }), true, true, false),
+            (one_layer(i16_in, 1_500, Requant::Dyadic { b: (1 << 30) + 3, c: 55 }), true, false, false),
+        ];
+        let mut rng = crate::rng::SplitMix64::new(1);
+        for (k, (m, wide, float, unit)) in cases.iter().enumerate() {
+            let p = PackedMlp::new(m, false).expect("packs");
+            let l = &p.layers[0];
+            assert_eq!((l.wide, l.float, l.unit), (*wide, *float, *unit), "case {k}");
+            let q: Vec<i64> = (0..40 * 70)
+                .map(|i| match i % 7 {
+                    0 => i16_in.min(),
+                    1 => i16_in.max(),
+                    _ => (rng.next_u64() % 65_536) as i64 - 32_768,
+                })
+                .collect();
+            let reference = m.forward_int_reference(&q).expect("reference");
+            // Outputs that are not all clamped, so the rounding itself is compared.
+            assert!(reference.iter().any(|&v| v > -128 && v < 127), "case {k}: every output clamped");
+            for simd in qonnx_ir::Simd::available() {
+                let e = m.prepare_with(simd).expect("available");
+                assert_eq!(e.forward_int(&q).expect("run"), reference, "case {k}, {simd}");
+            }
+        }
+    }
+
     #[test]
     fn lanes_for_ranges() {
-        assert_eq!(Lanes::for_range(IntRange::new(8, false, false)), Some((Lanes::U8, 0)));
-        assert_eq!(Lanes::for_range(IntRange::new(8, true, false)), Some((Lanes::U8, -128)));
-        assert_eq!(Lanes::for_range(IntRange::new(16, true, false)), Some((Lanes::I16, 0)));
-        assert_eq!(Lanes::for_range(IntRange::new(16, false, false)), None);
+        assert_eq!(Lanes::for_range(IntRange::new(8, false, false), true), Some((Lanes::U8, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), true), Some((Lanes::U8, -128)));
+        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), false), Some((Lanes::I16, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(16, true, false), true), Some((Lanes::I16, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(16, false, false), true), None);
         assert_eq!(Lanes::U8.place(-1, 1), 0xFF00);
         assert_eq!(Lanes::I16.place(-2, 1), 0xFFFE_0000u32 as i32);
     }

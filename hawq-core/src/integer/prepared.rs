@@ -1,32 +1,69 @@
-//! [`PreparedMlp`]: an [`IntegerMlp`] with its weights packed once for the SIMD kernels, and the
-//! choice between those kernels and the reference path.
+//! [`PreparedMlp`]: an [`IntegerMlp`] with its weights packed once for one SIMD kernel set, and
+//! the choice between the kernel sets and the reference path.
+
+use qonnx_ir::Simd;
 
 use super::IntegerMlp;
-#[cfg(target_arch = "x86_64")]
-use super::avx512;
+use super::blocks::InputQuant;
 use super::packed::PackedMlp;
+use super::portable;
+#[cfg(target_arch = "x86_64")]
+use super::{avx2, avx512};
 use crate::error::{Error, Result};
 
-/// An integer model prepared for repeated inference: on CPUs with AVX-512 VNNI, and when every
-/// value provably fits the packed kernels, the weights are packed once here; otherwise every
-/// call takes the reference path. Both give the same integers.
+/// An integer model prepared for repeated inference on one SIMD level ([`Simd`]): the weights
+/// are packed once here for that level's kernels when every value provably fits them (bytes or
+/// 16-bit words, 32-bit accumulators); otherwise every call takes the reference path. Every
+/// level gives the reference path's integers.
 #[derive(Debug, Clone)]
 pub struct PreparedMlp<'a> {
     model: &'a IntegerMlp,
+    simd: Simd,
     packed: Option<PackedMlp>,
 }
 
 impl<'a> PreparedMlp<'a> {
-    /// Packs `model` when this CPU and the model allow it.
+    /// Packs `model` for the best level this CPU runs, capped by `HAWQ_SIMD`
+    /// ([`Simd::selected`]); a model the kernels cannot take runs on the reference path.
     pub fn new(model: &'a IntegerMlp) -> PreparedMlp<'a> {
-        #[cfg(target_arch = "x86_64")]
-        let packed = if avx512::available() { PackedMlp::new(model) } else { None };
-        #[cfg(not(target_arch = "x86_64"))]
-        let packed = None;
-        PreparedMlp { model, packed }
+        let mut simd = Simd::selected();
+        // Without the byte dot products of AVX-512 VNNI the other sets still pack the model.
+        loop {
+            if let Some(p) = PreparedMlp::pack(model, simd) {
+                return p;
+            }
+            simd = match simd {
+                Simd::Avx512 => Simd::Avx2,
+                Simd::Avx2 => Simd::Portable,
+                _ => return PreparedMlp { model, simd: Simd::Reference, packed: None },
+            };
+        }
     }
 
-    /// Whether calls run on the packed SIMD kernels.
+    /// Packs `model` for the kernels of `simd`; an error when this CPU lacks its instructions. A
+    /// model the kernels cannot take runs on the reference path ([`PreparedMlp::simd`] says
+    /// which).
+    pub fn with_simd(model: &'a IntegerMlp, simd: Simd) -> Result<PreparedMlp<'a>> {
+        simd.check().map_err(|e| Error::InvalidSetting { setting: "SIMD level".into(), message: e.to_string() })?;
+        Ok(PreparedMlp::pack(model, simd).unwrap_or(PreparedMlp { model, simd: Simd::Reference, packed: None }))
+    }
+
+    /// `model` packed for `simd` (assumed supported), or `None` when the model does not fit.
+    fn pack(model: &'a IntegerMlp, simd: Simd) -> Option<PreparedMlp<'a>> {
+        let packed = match simd {
+            Simd::Reference => None,
+            Simd::Avx512 => Some(PackedMlp::new(model, true)?),
+            Simd::Avx2 | Simd::Portable => Some(PackedMlp::new(model, false)?),
+        };
+        Some(PreparedMlp { model, simd, packed })
+    }
+
+    /// The level calls run on ([`Simd::Reference`] when the model did not fit the kernels).
+    pub fn simd(&self) -> Simd {
+        self.simd
+    }
+
+    /// Whether calls run on packed SIMD kernels (any level but the reference path).
     pub fn uses_packed_kernels(&self) -> bool {
         self.packed.is_some()
     }
@@ -36,19 +73,23 @@ impl<'a> PreparedMlp<'a> {
         let m = self.model;
         let batch = m.check_batch(q)?;
         let r = m.input_range;
-        #[cfg(target_arch = "x86_64")]
         if let Some(p) = &self.packed
             && q.iter().all(|&v| (r.min()..=r.max()).contains(&v))
         {
             let mut out = vec![0i32; batch * m.d_out()];
-            // SAFETY: `packed` is only built when `avx512::available()`.
-            #[allow(unsafe_code)]
-            unsafe {
-                avx512::run_int(p, q, &mut out)
-            };
+            match self.simd {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: the level was checked when the model was packed for it.
+                #[allow(unsafe_code)]
+                Simd::Avx512 => unsafe { avx512::run_int(p, q, &mut out) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
+                Simd::Avx2 => unsafe { avx2::run_int(p, q, &mut out) },
+                _ => portable::run_int(p, q, &mut out),
+            }
             return Ok(out.into_iter().map(i64::from).collect());
         }
-        let _ = (batch, r);
         m.forward_int_reference(q)
     }
 
@@ -56,23 +97,29 @@ impl<'a> PreparedMlp<'a> {
     pub fn predict(&self, x: &[f32]) -> Result<Vec<f32>> {
         let m = self.model;
         let (d, s) = (m.d_in(), m.output_scale());
-        #[cfg(target_arch = "x86_64")]
         if let Some(p) = &self.packed
             && !x.is_empty()
             && x.len().is_multiple_of(d)
         {
             let r = m.input_range;
-            let q = avx512::InputQuant { scale: m.input_scale, lo: r.min() as f32, hi: r.max() as f32 };
+            let q = InputQuant { scale: m.input_scale, lo: r.min() as f32, hi: r.max() as f32 };
             let mut out = vec![0i32; x.len() / d * m.d_out()];
-            // SAFETY: `packed` is only built when `avx512::available()`.
-            #[allow(unsafe_code)]
-            let bad = unsafe { avx512::run_f32(p, q, x, &mut out) };
+            let bad = match self.simd {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: the level was checked when the model was packed for it.
+                #[allow(unsafe_code)]
+                Simd::Avx512 => unsafe { avx512::run_f32(p, q, x, &mut out) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
+                Simd::Avx2 => unsafe { avx2::run_f32(p, q, x, &mut out) },
+                _ => portable::run_f32(p, q, x, &mut out),
+            };
             return match bad {
                 None => Ok(out.iter().map(|&v| v as f32 * s).collect()),
                 Some(index) => Err(Error::NonFinite { what: "input data".into(), index, value: f64::from(x[index]) }),
             };
         }
-        let _ = (d, s);
         m.predict_reference(x)
     }
 }

@@ -268,13 +268,17 @@ enum Backend {
 }
 
 impl Backend {
+    /// The best kernels this CPU runs, capped by `HAWQ_SIMD` ([`crate::simd::Simd::limit`]; the
+    /// reference level also runs the portable kernels here, which compute the same values).
     fn detect() -> Backend {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            use crate::simd::Simd;
+            let limit = Simd::limit();
+            if limit >= Simd::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
                 return Backend::Avx512 { vnni: std::arch::is_x86_feature_detected!("avx512vnni") };
             }
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            if limit >= Simd::Avx2 && Simd::Avx2.supported() {
                 return Backend::Avx2;
             }
         }

@@ -1,0 +1,169 @@
+//! The portable kernels of the packed integer engine: plain Rust over blocks of [`BLOCK`]
+//! samples in fixed-size arrays, written so that the compiler vectorizes every inner loop for
+//! whatever the target has (SSE2 on x86-64, NEON on aarch64). Activations are packed as two
+//! 16-bit words per 32-bit lane ([`Lanes::I16`]; models are packed without bytes for these
+//! kernels); each word pair is multiplied with its weight pair and both products are added, as
+//! `vpmaddwd` does. The float input packing and the per-lane requantization here are also the
+//! AVX2 kernel set's.
+//!
+//! Every sum is proven to fit `i32` when the model is packed ([`super::packed`]); the
+//! arithmetic wraps (a pair of products may reach 2^31 on its own, the final sum cannot), so the
+//! results are the reference path's bit for bit.
+
+#![allow(unsafe_code)] // The kernel-set trait's methods are `unsafe`; these need no CPU feature.
+use super::blocks::{self, InputQuant, Kernels};
+use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
+
+/// `1.5 · 2^23`: adding it to a float32 `y` of magnitude below 2^22 rounds `y` to an integer
+/// `n`, half to even (the sum lies in `[2^23, 2^24)`, where the spacing is 1), and the sum's bit
+/// pattern is then `ROUND_F32.to_bits() + n`.
+const ROUND_F32: f32 = 12_582_912.0;
+/// `1.5 · 2^52`: the same for float64 below 2^51.
+const ROUND_F64: f64 = 6_755_399_441_055_744.0;
+
+/// The portable kernel set.
+pub(crate) struct Portable;
+
+impl Kernels for Portable {
+    #[inline(always)]
+    unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+        run_layer(layer, x, y);
+    }
+
+    #[inline(always)]
+    unsafe fn pack_f32(&self, p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+        pack_f32_words(p, q, x, rows, buf)
+    }
+}
+
+/// [`blocks::run_f32`] on the portable kernels.
+pub(crate) fn run_f32(p: &PackedMlp, q: InputQuant, x: &[f32], out: &mut [i32]) -> Option<usize> {
+    // SAFETY: the portable kernels need no CPU feature.
+    #[allow(unsafe_code)]
+    unsafe {
+        blocks::run_f32(&Portable, p, q, x, out)
+    }
+}
+
+/// [`blocks::run_int`] on the portable kernels.
+pub(crate) fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
+    // SAFETY: as above.
+    #[allow(unsafe_code)]
+    unsafe {
+        blocks::run_int(&Portable, p, q, out)
+    }
+}
+
+/// Quantizes `rows` float samples into 16-bit word pairs in `buf` (`[words][BLOCK]`, lanes past
+/// `rows` zero): `clamp(x / scale)` (or `x · scale⁻¹` where that is exact), rounded half to
+/// even, minus the input offset. `false` when a value is not finite.
+#[inline(always)]
+pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+    debug_assert_eq!(p.lanes_in, Lanes::I16);
+    let d = p.d_in;
+    let words = p.words_in();
+    // One row of 16-bit values per sample, padded to whole words.
+    let stride = 2 * words;
+    let mut tile = vec![0i16; BLOCK * stride];
+    let offset = p.offset_in;
+    let mut bad = 0u32;
+    let inverse = q.exact_inverse();
+    // `y + 1.5·2^23` for an integer-valued `|y| < 2^22` has the bit pattern `ROUND_BITS + y`.
+    let base = ROUND_F32.to_bits() as i32 + offset;
+    for (row, t) in x.chunks_exact(d).take(rows).zip(tile.chunks_exact_mut(stride)) {
+        for (o, &v) in t.iter_mut().zip(row) {
+            // Infinities and NaN have every exponent bit set.
+            bad |= u32::from(v.to_bits() & 0x7F80_0000 == 0x7F80_0000);
+            let y = match inverse {
+                Some(inv) => v * inv,
+                None => v / q.scale,
+            };
+            // The clamp first (the range lies within ±2^15; `max` and `min` also take a NaN to
+            // the bounds), then rounding half to even by the magic number, read back from the
+            // bits: the same integer as rounding first, since the bounds are integers.
+            let y = y.max(q.lo).min(q.hi) + ROUND_F32;
+            *o = (y.to_bits() as i32 - base) as i16;
+        }
+    }
+    for w in 0..words {
+        let dst = &mut buf[w * BLOCK..(w + 1) * BLOCK];
+        for (r, o) in dst.iter_mut().enumerate() {
+            let (lo, hi) = (tile[r * stride + 2 * w], tile[r * stride + 2 * w + 1]);
+            *o = i32::from(lo as u16) | (i32::from(hi) << 16);
+        }
+    }
+    bad == 0
+}
+
+/// One layer on one block ([`Kernels::layer`]), 16-bit word pairs in, [`CHANNELS`] outputs at a
+/// time.
+#[inline(always)]
+pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+    debug_assert_eq!(layer.lanes_in, Lanes::I16);
+    let stride = layer.d_out_pad;
+    let x = &x[..layer.words_in * BLOCK];
+    for j0 in (0..stride).step_by(CHANNELS) {
+        let mut acc = [[0i32; BLOCK]; CHANNELS];
+        for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + CHANNELS]) {
+            *a = [b; BLOCK];
+        }
+        for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
+            let wg = &layer.weight[g * stride + j0..g * stride + j0 + CHANNELS];
+            for (a, &w) in acc.iter_mut().zip(wg) {
+                let (wl, wh) = ((w << 16) >> 16, w >> 16);
+                for (ar, &xv) in a.iter_mut().zip(xg) {
+                    let (xl, xh) = ((xv << 16) >> 16, xv >> 16);
+                    *ar = ar.wrapping_add(xl.wrapping_mul(wl).wrapping_add(xh.wrapping_mul(wh)));
+                }
+            }
+        }
+        for (a, r) in acc.iter_mut().zip(&layer.rq[j0..j0 + CHANNELS]) {
+            requant_lanes(layer, *r, a);
+        }
+        match layer.lanes_out {
+            None => {
+                for (c, a) in acc.iter().enumerate() {
+                    y[(j0 + c) * BLOCK..(j0 + c + 1) * BLOCK].copy_from_slice(a);
+                }
+            }
+            Some((lanes, off)) => {
+                debug_assert_eq!(lanes, Lanes::I16);
+                for (t, pair) in acc.chunks_exact(2).enumerate() {
+                    let dst = &mut y[(j0 / 2 + t) * BLOCK..(j0 / 2 + t + 1) * BLOCK];
+                    for ((o, &v0), &v1) in dst.iter_mut().zip(&pair[0]).zip(&pair[1]) {
+                        *o = ((v0 - off) & 0xFFFF) | ((v1 - off) << 16);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Requantizes and clamps one channel's accumulators in place: `acc · num / 2^shift` rounded
+/// half to even, in 32-bit lanes, through float64 ([`PackedLayer::float`]) or, failing both, in
+/// 64-bit lanes.
+#[inline(always)]
+pub(crate) fn requant_lanes(layer: &PackedLayer, r: Rq, acc: &mut [i32]) {
+    let (lo, hi) = (layer.lo, layer.hi);
+    if layer.float {
+        let (m, lo, hi) = (r.mult, f64::from(lo), f64::from(hi));
+        for a in acc.iter_mut() {
+            let y = (f64::from(*a) * m).max(lo).min(hi);
+            *a = ((y + ROUND_F64) - ROUND_F64) as i32;
+        }
+    } else if layer.wide {
+        for a in acc.iter_mut() {
+            let p = i64::from(*a) * r.num;
+            let v = (p + r.add + ((p >> r.shift) & r.odd)) >> r.shift;
+            *a = v.clamp(i64::from(lo), i64::from(hi)) as i32;
+        }
+    } else {
+        // Every product and sum below is proven to fit i32 (the shift is then below 31).
+        let (num, add, odd, shift) = (r.num as i32, r.add as i32, r.odd as i32, r.shift);
+        for a in acc.iter_mut() {
+            let p = a.wrapping_mul(num);
+            let v = (p.wrapping_add(add).wrapping_add((p >> shift) & odd)) >> shift;
+            *a = v.clamp(lo, hi);
+        }
+    }
+}
