@@ -1,19 +1,27 @@
-//! `hls-backend` next to hls4ml 1.3.0, in the same run, on `qkeras_jettagging.onnx`:
+//! `hls-backend` next to its peers, in the same run, on `qkeras_jettagging.onnx`:
 //! - QONNX → project written and emulator ready, vs hls4ml convert + write + compile
 //!   (target ≥ 50× faster);
-//! - emulator throughput on 10,000 inputs, vs hls4ml `predict` (target ≥ 100× faster).
+//! - the emulator on 10,000 inputs at every SIMD level this CPU runs (tiles on AVX-512 VNNI,
+//!   AVX2 and portable kernels; the per-sample reference path), with the table softmax and
+//!   without it (logits), next to `qonnx-ir`'s executor on the same model and inputs (target:
+//!   the emulator within 2× of the executor), the generated project's own C simulation built
+//!   with `g++ -O2` (target: the emulator ≥ 10× faster per sample) and hls4ml `predict`.
 //!
 //! hls4ml runs through `hls-backend/tests/py/hls4ml_predict.py` in the reference Python
-//! environment (`bash scripts/setup-python.sh`); without it only our side is measured.
+//! environment (`bash scripts/setup-python.sh`), which also holds the `ap_types` headers of the C
+//! simulation; without it only our side is measured.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use benches::smoke;
+use benches::{median, smoke};
 use criterion::{Criterion, Throughput, black_box, criterion_main};
 use hls_backend::config::SoftmaxImpl;
+use hls_backend::csim::{build_csim, run_built_csim};
 use hls_backend::{Emulator, HlsConfig, lower::lower, writer::write_project};
+use qonnx_ir::exec::{ExecOptions, Executor};
+use qonnx_ir::{Simd, Tensor};
 
 const N: usize = 10_000;
 
@@ -44,57 +52,119 @@ fn hls4ml(model: &PathBuf, x: &[f64]) -> Option<(f64, f64)> {
     Some((setup, v["predict_s_per_sample"].as_f64()?))
 }
 
+/// Median seconds of `reps` calls of `f`.
+fn seconds(reps: usize, mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..reps)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(&mut t)
+}
+
+/// The C simulation of the project for `hls` on the inputs `x`, built with `g++ -O2`: seconds per
+/// sample of the fastest of three runs (the testbench reads its inputs and writes its outputs as
+/// Vitis HLS `csim_design` does); checked against the emulator's `want`.
+fn c_simulation(hls: &hls_backend::HlsModel, cfg: &HlsConfig, x: &[f64], want: &[f64]) -> Option<f64> {
+    let ap = test_support::ap_types()?;
+    let dir = std::env::temp_dir().join(format!("hls-bench-csim-{}", std::process::id()));
+    write_project(hls, cfg, &dir, x, None).ok()?;
+    let exe = build_csim(&dir, &cfg.name, &ap, "-O2").map_err(|e| eprintln!("C simulation: {e}")).ok()?;
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let got = run_built_csim(&dir, &exe).map_err(|e| eprintln!("C simulation: {e}")).ok()?;
+        best = best.min(t.elapsed().as_secs_f64());
+        assert_eq!(got, want, "the C simulation differs from the emulator");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(best / (x.len() / 16) as f64)
+}
+
 fn bench(c: &mut Criterion) {
     let model_path = test_support::testdata("models/qkeras_jettagging.onnx");
     let model = qonnx_ir::Model::load(&model_path).expect("model");
-    let cfg = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
+    let logits = HlsConfig { softmax: SoftmaxImpl::Skip, ..Default::default() };
+    let table = HlsConfig { softmax: SoftmaxImpl::Lut, ..Default::default() };
     let x = if smoke() { inputs()[..16 * 100].to_vec() } else { inputs() };
+    let n = x.len() / 16;
+    let reps = if smoke() { 2 } else { 50 };
     let out_dir = std::env::temp_dir().join(format!("hls-bench-prj-{}", std::process::id()));
 
     let mut g = c.benchmark_group("hls_backend");
-    g.sample_size(20).measurement_time(Duration::from_secs(5));
+    g.sample_size(20).measurement_time(Duration::from_secs(if smoke() { 1 } else { 5 }));
     g.bench_function("qonnx_to_project_and_emulator", |b| {
         b.iter(|| {
-            let hls = lower(&model, &cfg).expect("lower");
-            write_project(&hls, &cfg, &out_dir, &[], None).expect("write");
+            let hls = lower(&model, &logits).expect("lower");
+            write_project(&hls, &logits, &out_dir, &[], None).expect("write");
             black_box(Emulator::new(&hls))
         })
     });
-    let hls = lower(&model, &cfg).expect("lower");
-    let emu = Emulator::new(&hls);
-    g.throughput(Throughput::Elements((x.len() / 16) as u64));
-    g.bench_function("emulator_10000", |b| b.iter(|| black_box(emu.run(&x).expect("run"))));
-    g.finish();
-
-    // The same two measurements by hand for the ratio table.
-    let t = Instant::now();
-    let reps = if smoke() { 1 } else { 20 };
-    for _ in 0..reps {
-        let hls = lower(&model, &cfg).expect("lower");
-        write_project(&hls, &cfg, &out_dir, &[], None).expect("write");
+    let ours_setup = seconds(if smoke() { 1 } else { 20 }, || {
+        let hls = lower(&model, &logits).expect("lower");
+        write_project(&hls, &logits, &out_dir, &[], None).expect("write");
         black_box(Emulator::new(&hls));
+    });
+    let _ = std::fs::remove_dir_all(&out_dir);
+
+    // The emulator at every level, with and without the softmax.
+    g.throughput(Throughput::Elements(n as u64));
+    let mut rows = Vec::new();
+    for (cfg, what) in [(&logits, "logits"), (&table, "table softmax")] {
+        let hls = lower(&model, cfg).expect("lower");
+        let want = Emulator::with_simd(&hls, Simd::Reference).expect("reference").run(&x).expect("run");
+        for simd in Simd::available().into_iter().rev() {
+            let emu = Emulator::with_simd(&hls, simd).expect("an available level");
+            assert_eq!(emu.run(&x).expect("run"), want, "{what}, {simd}: differs from the per-sample path");
+            g.bench_function(format!("emulator/{what}/{simd}/{n}"), |b| {
+                b.iter(|| black_box(emu.run(black_box(&x)).expect("run")))
+            });
+            rows.push((what, simd, seconds(reps, || drop(black_box(emu.run(black_box(&x)).expect("run"))))));
+        }
     }
-    let ours_setup = t.elapsed().as_secs_f64() / f64::from(reps);
-    let t = Instant::now();
-    for _ in 0..reps {
-        black_box(emu.run(&x).expect("run"));
-    }
-    let ours_sample = t.elapsed().as_secs_f64() / f64::from(reps) / (x.len() / 16) as f64;
-    println!("\nhls-backend vs hls4ml 1.3.0 (qkeras_jettagging.onnx, this run)");
+
+    // qonnx-ir's executor on the same model (softmax included) and inputs.
+    let exec = Executor::new(&model).expect("executor");
+    let xt = Tensor::from_f32(&[n, 16], x.iter().map(|&v| v as f32).collect()).expect("tensor");
+    let opts = ExecOptions { exact: false, keep_intermediates: false, any_batch: true };
+    let run_exec = || exec.run(&[("global_in", xt.clone())], &opts).expect("executor");
+    g.bench_function(format!("qonnx_ir_executor/{n}"), |b| b.iter(|| black_box(run_exec())));
+    g.finish();
+    let exec_s = seconds(reps, || drop(black_box(run_exec())));
+
+    let hls = lower(&model, &logits).expect("lower");
+    let emu_values = Emulator::new(&hls).run(&x).expect("run").values();
+    let csim = if smoke() { None } else { c_simulation(&hls, &logits, &x, &emu_values) };
+
+    println!("\nhls-backend, this run (qkeras_jettagging.onnx, {n} inputs, one thread)");
     println!("  project + emulator ready: ours {:.2} ms", ours_setup * 1e3);
-    println!("  emulator: ours {:.3} µs/sample ({:.0} samples/s)", ours_sample * 1e6, 1.0 / ours_sample);
+    println!("  qonnx-ir executor (float32 softmax): {:.3} µs/sample", exec_s / n as f64 * 1e6);
+    if let Some(c) = csim {
+        println!("  C simulation (g++ -O2, logits): {:.3} µs/sample", c * 1e6);
+    }
+    println!("  {:<14} {:<10} {:>12} {:>14} {:>16}", "emulator", "SIMD", "µs/sample", "÷ executor", "C sim ÷ ours");
+    for (what, simd, s) in &rows {
+        let per = s / n as f64;
+        println!(
+            "  {:<14} {:<10} {:>12.4} {:>13.2}× {:>15}",
+            what,
+            simd.name(),
+            per * 1e6,
+            s / exec_s,
+            csim.map_or("—".into(), |c| format!("{:.0}×", c / per))
+        );
+    }
+    println!("  targets: the emulator within 2× of the executor, ≥ 10× faster than the C simulation");
     if smoke() {
         return;
     }
+    let best = rows.iter().filter(|r| r.0 == "logits").map(|r| r.2).fold(f64::INFINITY, f64::min) / n as f64;
     if let Some((setup, sample)) = hls4ml(&model_path, &x) {
         println!("  hls4ml convert+write+compile: {:.2} s → ratio {:.0}× (target ≥ 50×)", setup, setup / ours_setup);
-        println!(
-            "  hls4ml predict: {:.2} µs/sample → ratio {:.0}× (target ≥ 100×)",
-            sample * 1e6,
-            sample / ours_sample
-        );
+        println!("  hls4ml predict: {:.2} µs/sample → ratio {:.0}× (target ≥ 100×)", sample * 1e6, sample / best);
     }
-    let _ = std::fs::remove_dir_all(&out_dir);
 }
 
 /// The criterion group (a module of its own, so the generated function needs no doc comment).

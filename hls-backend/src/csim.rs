@@ -49,14 +49,13 @@ where
 }
 
 /// Compiles the testbench of the project in `project` (top function `name`, as written by
-/// [`write_project`](crate::writer::write_project)) with `g++ -O1` and the headers in
-/// `ap_types`, runs it on its `tb_data/tb_input_features.dat`, and returns every output it wrote
-/// to `tb_data/csim_results.log`, sample by sample. Errors name the project and quote the first
-/// line of the compiler's or the program's message.
-pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>> {
+/// [`write_project`](crate::writer::write_project)) with `g++` at optimization level `opt`
+/// (`"-O1"`, `"-O2"`, …) and the headers in `ap_types`; returns the executable, which reads
+/// `tb_data/tb_input_features.dat` and writes `tb_data/csim_results.log` when run in `project`.
+pub fn build_csim(project: &Path, name: &str, ap_types: &Path, opt: &str) -> Result<PathBuf> {
     let exe = project.join("csim");
     let out = Command::new("g++")
-        .args(["-std=c++14", "-O1", "-w"])
+        .args(["-std=c++14", opt, "-w"])
         .arg(format!("-I{}", ap_types.display()))
         .arg(format!("-I{}", project.join("firmware").display()))
         .arg(project.join(format!("{name}_test.cpp")))
@@ -68,9 +67,22 @@ pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>>
     if !out.status.success() {
         return Err(tool_error(project, "g++ failed", &out));
     }
-    let run = Command::new(&exe).current_dir(project).output().map_err(crate::error::io(&exe))?;
+    Ok(exe)
+}
+
+/// Runs a C simulation built by [`build_csim`] in `project` and returns every output it wrote
+/// to `tb_data/csim_results.log`, sample by sample.
+pub fn run_built_csim(project: &Path, exe: &Path) -> Result<Vec<f64>> {
+    let run = Command::new(exe).current_dir(project).output().map_err(crate::error::io(exe))?;
     if !run.status.success() {
-        return Err(tool_error(&exe, "the C simulation failed", &run));
+        return Err(tool_error(exe, "the C simulation failed", &run));
     }
     read_values(&project.join("tb_data/csim_results.log"))
+}
+
+/// [`build_csim`] with `g++ -O1`, then [`run_built_csim`]. Errors name the project and quote the
+/// first line of the compiler's or the program's message.
+pub fn run_csim(project: &Path, name: &str, ap_types: &Path) -> Result<Vec<f64>> {
+    let exe = build_csim(project, name, ap_types, "-O1")?;
+    run_built_csim(project, &exe)
 }

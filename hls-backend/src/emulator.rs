@@ -1,5 +1,15 @@
 //! The bit-accurate emulator: runs an [`HlsModel`] on a batch with exactly the integer semantics
 //! of the generated C++ (`ap_fixed` casts, exact accumulators, the table softmax).
+//!
+//! Two paths give the same bits: samples one at a time through the whole network (the reference
+//! level), and tiles of [`tile::TILE`] samples layer by layer ([`tile`]), where dense layers on
+//! 16-bit operands become 16-bit multiply-add kernels ([`dot`]: AVX-512 VNNI, AVX2 or portable)
+//! and casts run over whole tiles.
+
+mod dot;
+mod tile;
+
+use qonnx_ir::Simd;
 
 use crate::error::{Error, Result};
 use crate::fixed::{FixedType, cast_slice};
@@ -11,6 +21,7 @@ use crate::softmax;
 pub struct Emulator {
     model: HlsModel,
     plans: Vec<Plan>,
+    simd: Simd,
 }
 
 #[derive(Debug, Clone)]
@@ -21,6 +32,10 @@ enum Plan {
         /// Weights transposed, `[n_out][n_in]`.
         wt: Vec<i16>,
         bias: Vec<i32>,
+        /// The same weights for the tile kernels, as pairs of consecutive inputs in one word:
+        /// `[n_in / 2][n_out_pad]`, and the bias padded to `n_out_pad`.
+        pairs: Vec<i32>,
+        bias_pad: Vec<i32>,
     },
     Dense {
         /// For each input i: the (output j, weight) pairs with non-zero weight.
@@ -70,8 +85,8 @@ impl EmulatorOutput {
     }
 }
 
-/// Whether a dense layer can run on i16 operands with an i32 accumulator: operands of at most 16
-/// bits, an accumulator of at most 31 bits whose range bounds every partial sum (as the lowering
+/// Whether a dense layer can run on i16 operands with an i32 accumulator: operands within `i16`,
+/// an accumulator of at most 31 bits whose range bounds every partial sum (as the lowering
 /// sizes it, see [`crate::lower`]; a model whose accumulator was narrowed by hand takes the
 /// general path, which applies the accumulator's overflow mode), and products already at the
 /// accumulator's LSB.
@@ -90,17 +105,36 @@ fn fits_16(in_t: FixedType, d: &crate::model::Dense) -> bool {
             }
             lo >= i128::from(d.acc_type.min_raw()) && hi <= i128::from(d.acc_type.max_raw())
         });
+    // Operands are read as `i16`: an unsigned 16-bit type does not fit.
+    let fits_i16 = |t: FixedType| t.min_raw() >= i64::from(i16::MIN) && t.max_raw() <= i64::from(i16::MAX);
     bounded
-        && in_t.width <= 16
-        && d.weight_type.width <= 16
+        && fits_i16(in_t)
+        && fits_i16(d.weight_type)
         && d.acc_type.width <= 31
         && d.bias_type.width <= 31
         && in_t.frac() + d.weight_type.frac() == d.acc_type.frac()
 }
 
 impl Emulator {
-    /// Prepares `model`.
+    /// Prepares `model` for the best SIMD level this CPU runs, capped by `HAWQ_SIMD`
+    /// ([`Simd::selected`]).
     pub fn new(model: &HlsModel) -> Emulator {
+        Emulator::build(model, Simd::selected())
+    }
+
+    /// Prepares `model` for one SIMD level: an error when this CPU lacks its instructions.
+    /// [`Simd::Reference`] runs samples one at a time; the others run tiles.
+    pub fn with_simd(model: &HlsModel, simd: Simd) -> Result<Emulator> {
+        let simd = simd.check().map_err(|e| Error::Input(e.to_string()))?;
+        Ok(Emulator::build(model, simd))
+    }
+
+    /// The SIMD level runs use.
+    pub fn simd(&self) -> Simd {
+        self.simd
+    }
+
+    fn build(model: &HlsModel, simd: Simd) -> Emulator {
         let plans = model
             .layers
             .iter()
@@ -112,8 +146,10 @@ impl Emulator {
                         .flat_map(|j| (0..d.n_in).map(move |i| (i, j)))
                         .map(|(i, j)| d.weights[i * n_out + j] as i16)
                         .collect();
-                    let bias = d.bias.iter().map(|&b| (b << (d.acc_type.frac() - d.bias_type.frac())) as i32).collect();
-                    Plan::Dense16 { wt, bias }
+                    let bias: Vec<i32> =
+                        d.bias.iter().map(|&b| (b << (d.acc_type.frac() - d.bias_type.frac())) as i32).collect();
+                    let (pairs, bias_pad) = dot::pack_weights(&d.weights, &bias, d.n_in, n_out);
+                    Plan::Dense16 { wt, bias, pairs, bias_pad }
                 }
                 LayerKind::Dense(d) => {
                     let n_out = d.n_out();
@@ -155,7 +191,7 @@ impl Emulator {
                 LayerKind::Argmax => Plan::Argmax,
             })
             .collect();
-        Emulator { model: model.clone(), plans }
+        Emulator { model: model.clone(), plans, simd }
     }
 
     /// The model.
@@ -166,7 +202,25 @@ impl Emulator {
     /// Converts float inputs (row-major `[batch][n_inputs]`) to the input type, as the C
     /// testbench does.
     pub fn quantize_inputs(&self, x: &[f64]) -> Vec<i64> {
-        x.iter().map(|&v| self.model.input_type.from_f64(v)).collect()
+        let mut q = vec![0; x.len()];
+        #[cfg(target_arch = "x86_64")]
+        if self.simd >= Simd::Avx2 {
+            // SAFETY: the level was checked when the emulator was built.
+            #[allow(unsafe_code)]
+            unsafe {
+                self.quantize_avx2(x, &mut q)
+            };
+            return q;
+        }
+        self.model.input_type.from_f64_slice(x, &mut q);
+        q
+    }
+
+    /// [`Emulator::quantize_inputs`] compiled for AVX2 (`floor` becomes one instruction).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn quantize_avx2(&self, x: &[f64], q: &mut [i64]) {
+        self.model.input_type.from_f64_slice(x, q);
     }
 
     /// Runs a batch of float inputs (row-major `[batch][n_inputs]`).
@@ -174,17 +228,21 @@ impl Emulator {
         self.run_raw(&self.quantize_inputs(x))
     }
 
-    /// Runs a batch of raw inputs already at the input type. Samples run one at a time through
-    /// the whole network in two small buffers, which stay in the CPU's cache.
+    /// Runs a batch of raw inputs already at the input type: tiles of samples layer by layer, or
+    /// at the reference level samples one at a time through the whole network in two small
+    /// buffers, which stay in the CPU's cache.
     pub fn run_raw(&self, x: &[i64]) -> Result<EmulatorOutput> {
         let n_in = self.model.n_inputs;
         if n_in == 0 || !x.len().is_multiple_of(n_in) {
             return Err(Error::Input(format!("{} values are not a whole number of {n_in}-feature samples", x.len())));
         }
         let n_out = self.model.n_outputs();
-        let width = self.model.layers.iter().map(|l| l.n_out).chain([n_in]).max().unwrap_or(n_in);
         let mut raw = vec![0i64; x.len() / n_in * n_out];
-        let mut s = Scratch { a: vec![0; width], b: vec![0; width], x16: vec![0; width], acc: vec![0; width] };
+        if self.simd != Simd::Reference {
+            tile::run(self, x, &mut raw);
+            return Ok(EmulatorOutput { raw, n_outputs: n_out, ty: self.model.output_type() });
+        }
+        let mut s = self.scratch();
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: `run_all_avx2` only requires AVX2, which the CPU was just found to have.
@@ -196,6 +254,18 @@ impl Emulator {
         }
         self.run_all(x, &mut raw, &mut s);
         Ok(EmulatorOutput { raw, n_outputs: n_out, ty: self.model.output_type() })
+    }
+
+    /// Per-sample buffers for this model.
+    fn scratch(&self) -> Scratch {
+        let width = self.width();
+        Scratch { a: vec![0; width], b: vec![0; width], x16: vec![0; width], acc: vec![0; width] }
+    }
+
+    /// The widest activation vector.
+    fn width(&self) -> usize {
+        let n_in = self.model.n_inputs;
+        self.model.layers.iter().map(|l| l.n_out).chain([n_in]).max().unwrap_or(n_in)
     }
 
     /// [`Emulator::run_all`] compiled for AVX2 (the same integer code; only the instructions
@@ -222,70 +292,78 @@ impl Emulator {
     fn run_one(&self, s: &mut Scratch) -> usize {
         let mut n = self.model.n_inputs;
         let mut frac = self.model.input_type.frac();
-        for (l, plan) in self.model.layers.iter().zip(&self.plans) {
-            let n_out = l.n_out;
-            let ty = l.out_type;
-            let (cur, next) = (&s.a[..n], &mut s.b[..n_out]);
-            match plan {
-                Plan::Dense16 { wt, bias } => {
-                    let LayerKind::Dense(d) = &l.kind else { unreachable!("plan matches layer") };
-                    let acc_frac = d.acc_type.frac();
-                    let x16 = &mut s.x16[..n];
-                    for (a, &v) in x16.iter_mut().zip(cur) {
-                        *a = v as i16;
-                    }
-                    let acc = &mut s.acc[..n_out];
-                    for ((a, w), &b) in acc.iter_mut().zip(wt.chunks_exact(n)).zip(bias) {
-                        let dot: i32 = x16.iter().zip(w).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
-                        *a = i64::from(b + dot);
-                    }
-                    cast_slice(&ty, acc_frac, acc, next);
-                }
-                Plan::Dense { rows, bias, prod_shift } => {
-                    let LayerKind::Dense(d) = &l.kind else { unreachable!("plan matches layer") };
-                    let acc = &mut s.acc[..n_out];
-                    acc.copy_from_slice(bias);
-                    for (&xi, row) in cur.iter().zip(rows) {
-                        if xi == 0 {
-                            continue;
-                        }
-                        for &(j, w) in row {
-                            acc[j as usize] += (xi * w) << prod_shift;
-                        }
-                    }
-                    for a in acc.iter_mut() {
-                        *a = d.acc_type.overflow(*a);
-                    }
-                    cast_slice(&ty, d.acc_type.frac(), acc, next);
-                }
-                Plan::Affine { scale, shift, prod_shift, bias_shift } => {
-                    let LayerKind::Affine(a) = &l.kind else { unreachable!("plan matches layer") };
-                    for j in 0..n {
-                        let v = ((cur[j] * scale[j]) << prod_shift) + (shift[j] << bias_shift);
-                        next[j] = ty.cast(v, a.acc_type.frac());
-                    }
-                }
-                Plan::Relu => {
-                    for (y, &v) in next.iter_mut().zip(cur) {
-                        *y = v.max(0);
-                    }
-                }
-                Plan::Cast => cast_slice(&ty, frac, cur, next),
-                Plan::Softmax { exp, inv, shift } => softmax::softmax(cur, frac, exp, inv, *shift, next),
-                Plan::Argmax => {
-                    let mut best = 0;
-                    for (k, &v) in cur.iter().enumerate() {
-                        if v > cur[best] {
-                            best = k;
-                        }
-                    }
-                    next[0] = best as i64;
-                }
-            }
+        for li in 0..self.plans.len() {
+            self.step_one(li, n, frac, s);
+            let l = &self.model.layers[li];
             std::mem::swap(&mut s.a, &mut s.b);
-            n = n_out;
-            frac = ty.frac();
+            n = l.n_out;
+            frac = l.out_type.frac();
         }
         n
+    }
+
+    /// Layer `li` on one sample: `s.a[..n]` (at `frac` fractional bits) into `s.b[..n_out]`.
+    #[inline(always)]
+    fn step_one(&self, li: usize, n: usize, frac: i32, s: &mut Scratch) {
+        let (l, plan) = (&self.model.layers[li], &self.plans[li]);
+        let n_out = l.n_out;
+        let ty = l.out_type;
+        let (cur, next) = (&s.a[..n], &mut s.b[..n_out]);
+        match plan {
+            Plan::Dense16 { wt, bias, .. } => {
+                let LayerKind::Dense(d) = &l.kind else { unreachable!("plan matches layer") };
+                let acc_frac = d.acc_type.frac();
+                let x16 = &mut s.x16[..n];
+                for (a, &v) in x16.iter_mut().zip(cur) {
+                    *a = v as i16;
+                }
+                let acc = &mut s.acc[..n_out];
+                for ((a, w), &b) in acc.iter_mut().zip(wt.chunks_exact(n)).zip(bias) {
+                    let dot: i32 = x16.iter().zip(w).map(|(&a, &b)| i32::from(a) * i32::from(b)).sum();
+                    *a = i64::from(b + dot);
+                }
+                cast_slice(&ty, acc_frac, acc, next);
+            }
+            Plan::Dense { rows, bias, prod_shift } => {
+                let LayerKind::Dense(d) = &l.kind else { unreachable!("plan matches layer") };
+                let acc = &mut s.acc[..n_out];
+                acc.copy_from_slice(bias);
+                for (&xi, row) in cur.iter().zip(rows) {
+                    if xi == 0 {
+                        continue;
+                    }
+                    for &(j, w) in row {
+                        acc[j as usize] += (xi * w) << prod_shift;
+                    }
+                }
+                for a in acc.iter_mut() {
+                    *a = d.acc_type.overflow(*a);
+                }
+                cast_slice(&ty, d.acc_type.frac(), acc, next);
+            }
+            Plan::Affine { scale, shift, prod_shift, bias_shift } => {
+                let LayerKind::Affine(a) = &l.kind else { unreachable!("plan matches layer") };
+                for j in 0..n {
+                    let v = ((cur[j] * scale[j]) << prod_shift) + (shift[j] << bias_shift);
+                    next[j] = ty.cast(v, a.acc_type.frac());
+                }
+            }
+            Plan::Relu => {
+                for (y, &v) in next.iter_mut().zip(cur) {
+                    *y = v.max(0);
+                }
+            }
+            Plan::Cast => cast_slice(&ty, frac, cur, next),
+            Plan::Softmax { exp, inv, shift } => softmax::softmax(cur, frac, exp, inv, *shift, next),
+            Plan::Argmax => {
+                let mut best = 0;
+                for (k, &v) in cur.iter().enumerate() {
+                    if v > cur[best] {
+                        best = k;
+                    }
+                }
+                next[0] = best as i64;
+            }
+        }
     }
 }

@@ -225,10 +225,25 @@ impl FixedType {
     /// Converts a float to this type (as `ap_fixed`'s constructor from `double`: quantize with
     /// the type's rounding mode, then overflow). NaN becomes 0.
     pub fn from_f64(&self, x: f64) -> i64 {
-        if x.is_nan() {
+        self.quantize_scaled(x * f64::from(self.frac()).exp2())
+    }
+
+    /// [`FixedType::from_f64`] on every value of `x` into `out`, with the scale computed once (for
+    /// loops that the compiler can keep free of calls).
+    #[inline(always)]
+    pub fn from_f64_slice(&self, x: &[f64], out: &mut [i64]) {
+        let scale = f64::from(self.frac()).exp2();
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = self.quantize_scaled(v * scale);
+        }
+    }
+
+    /// The raw value of `x · 2^frac` (exact: a power-of-two multiple), rounded and overflowed.
+    #[inline(always)]
+    fn quantize_scaled(&self, scaled: f64) -> i64 {
+        if scaled.is_nan() {
             return 0;
         }
-        let scaled = x * f64::from(self.frac()).exp2();
         let lo = scaled.floor();
         let rem = scaled - lo;
         let lo_i = lo.clamp(-9.0e18, 9.0e18) as i64;
@@ -275,21 +290,23 @@ impl fmt::Display for FixedType {
 /// Casts a slice of raw values with `from_frac` fractional bits into `ty` (the same result as
 /// [`FixedType::cast`] element by element), with the mode decisions taken once per slice so the
 /// common cases run as straight-line, vectorizable loops.
+/// The source values may be any integer type that widens to `i64` (the emulator's tiles pass
+/// their 32-bit accumulators without a separate widening pass).
 #[inline(always)]
-pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) {
+pub fn cast_slice<S: Copy + Into<i64>>(ty: &FixedType, from_frac: i32, src: &[S], dst: &mut [i64]) {
     let shift = ty.frac() - from_frac;
     let (lo, hi) = (ty.min_raw(), ty.max_raw());
     let sat_sym_lo = if ty.signed { lo + 1 } else { lo };
     match (shift, ty.rounding, ty.overflow) {
         (0..=32, _, Overflow::Sat) => {
-            for (d, &v) in dst.iter_mut().zip(src) {
+            for (d, v) in dst.iter_mut().zip(src.iter().map(|&v| v.into())) {
                 *d = (v << shift).clamp(lo, hi);
             }
         }
         (0..=32, _, Overflow::Wrap) => {
             // Keep the low W bits, sign-extended for signed types.
             let up = 64 - ty.width;
-            for (d, &v) in dst.iter_mut().zip(src) {
+            for (d, v) in dst.iter_mut().zip(src.iter().map(|&v| v.into())) {
                 let x = (v << shift) << up;
                 *d = if ty.signed { x >> up } else { ((x as u64) >> up) as i64 };
             }
@@ -298,7 +315,7 @@ pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) 
             let s = (-shift) as u32;
             let half = 1i64 << (s - 1);
             let lo = if ty.overflow == Overflow::SatSym { sat_sym_lo } else { lo };
-            for (d, &v) in dst.iter_mut().zip(src) {
+            for (d, v) in dst.iter_mut().zip(src.iter().map(|&v| v.into())) {
                 let f = v >> s;
                 let rem = v - (f << s);
                 let up = i64::from(rem > half) | (i64::from(rem == half) & (f & 1));
@@ -307,12 +324,12 @@ pub fn cast_slice(ty: &FixedType, from_frac: i32, src: &[i64], dst: &mut [i64]) 
         }
         (-62..=-1, Rounding::Trn, Overflow::Sat) => {
             let s = (-shift) as u32;
-            for (d, &v) in dst.iter_mut().zip(src) {
+            for (d, v) in dst.iter_mut().zip(src.iter().map(|&v| v.into())) {
                 *d = (v >> s).clamp(lo, hi);
             }
         }
         _ => {
-            for (d, &v) in dst.iter_mut().zip(src) {
+            for (d, v) in dst.iter_mut().zip(src.iter().map(|&v| v.into())) {
                 *d = ty.cast(v, from_frac);
             }
         }

@@ -111,6 +111,7 @@ pub(crate) struct PackedLayer {
     /// the 64-bit products then need no 64-bit integer multiplies.
     pub(crate) float: bool,
     /// Whether every numerator is 1 (a pure shift).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
     pub(crate) unit: bool,
     /// The output clamp.
     pub(crate) lo: i32,

@@ -33,7 +33,9 @@ mod tests;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub(crate) use exact::{Certificate, Grids, Sums, certificate, column_grids, pow2_exponent, sums_exact_for};
+#[cfg(target_arch = "x86_64")]
+pub(crate) use exact::Certificate;
+pub(crate) use exact::{Grids, Sums, certificate, column_grids, pow2_exponent, sums_exact_for};
 use softmax::softmax_rows;
 #[cfg(target_arch = "x86_64")]
 use softmax::{SOFT_LANES, exp_all, softmax_rows_impl};
@@ -60,6 +62,7 @@ pub(crate) struct QuantEpi {
     /// Clamp range, upper end.
     pub hi: f32,
     /// `1/s` when `s` is a power of two, so that `v/s == v·(1/s)` for every `v`.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
     pub inv_s: Option<f32>,
     /// When the quantized values are integers `q` (zero-point 0) in an 8-bit range, the offset that
     /// makes `q + offset` an unsigned byte (0 or 128): the stage can hand its output to the next
@@ -101,6 +104,7 @@ impl QuantEpi {
 
 /// Weights as signed bytes for a stage whose input arrives as byte codes.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
 pub(crate) struct Int8Weights {
     /// Fan-in rounded up to a multiple of 4.
     kp: usize,
@@ -132,6 +136,7 @@ pub(crate) struct DenseStage {
     relu: bool,
     /// The quantizer maps everything the ReLU changes to the same level anyway (zero-point +0.0,
     /// range from 0 up), so the vector tail may leave the ReLU out.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
     relu_in_quant: bool,
     /// Quantizer at the end.
     quant: Option<QuantEpi>,

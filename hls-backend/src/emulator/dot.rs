@@ -1,0 +1,167 @@
+//! The dense kernels of the emulator's tiles: a dense layer whose operands fit 16 bits and
+//! whose accumulator fits 32 (the emulator's `Dense16` plan) on [`TILE`] samples at once.
+//! Inputs come as pairs of consecutive 16-bit inputs in one 32-bit word per sample
+//! (`[n_in / 2][TILE]`), weights as the matching pairs (`[n_in / 2][n_pad]`); each kernel
+//! multiplies both halves and adds both products into 32-bit accumulators (`vpdpwssd` on
+//! AVX-512 VNNI, `vpmaddwd` + `vpaddd` on AVX2, plain Rust elsewhere). The lowering sized the
+//! accumulator so that no sum overflows it; a lone pair of `−2^15 · −2^15` products may wrap,
+//! and the final, fitting sum undoes the wrap. So every kernel gives the per-sample path's bits.
+#![allow(unsafe_code)] // SIMD intrinsics behind runtime feature detection (`Simd::check`).
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+use super::tile::TILE;
+
+/// Output channels a kernel pass computes; `n_pad` is a multiple.
+pub(super) const CHANNELS: usize = 8;
+
+/// `weights` (`[n_in][n_out]`, raw) as input pairs `[n_in / 2][n_pad]` and `bias` padded to
+/// `n_pad` (the next multiple of [`CHANNELS`]).
+pub(super) fn pack_weights(weights: &[i64], bias: &[i32], n_in: usize, n_out: usize) -> (Vec<i32>, Vec<i32>) {
+    let n_pad = n_out.div_ceil(CHANNELS) * CHANNELS;
+    let mut pairs = vec![0i32; n_in.div_ceil(2) * n_pad];
+    for i in 0..n_in {
+        for j in 0..n_out {
+            let w = (weights[i * n_out + j] as i32) & 0xFFFF;
+            pairs[(i / 2) * n_pad + j] |= w << (16 * (i % 2));
+        }
+    }
+    let mut bias_pad = bias.to_vec();
+    bias_pad.resize(n_pad, 0);
+    (pairs, bias_pad)
+}
+
+/// A dense kernel: `acc[j][r] = bias[j] + Σ_g words[g][r] · pairs[g][j]` (both 16-bit halves),
+/// for `j < n_pad` and `r < TILE`.
+pub(super) trait Dense16 {
+    /// Runs the kernel.
+    ///
+    /// # Safety
+    /// The CPU must have the kernel's features.
+    unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]);
+}
+
+/// Plain Rust, vectorized by the compiler for the target.
+pub(super) struct Portable;
+
+impl Dense16 for Portable {
+    #[inline(always)]
+    unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+        let n_pad = bias.len();
+        for j0 in (0..n_pad).step_by(CHANNELS) {
+            let mut a = [[0i32; TILE]; CHANNELS];
+            for (ac, &b) in a.iter_mut().zip(&bias[j0..j0 + CHANNELS]) {
+                *ac = [b; TILE];
+            }
+            for (g, xg) in words.chunks_exact(TILE).enumerate() {
+                for (ac, &w) in a.iter_mut().zip(&pairs[g * n_pad + j0..g * n_pad + j0 + CHANNELS]) {
+                    let (wl, wh) = ((w << 16) >> 16, w >> 16);
+                    for (ar, &x) in ac.iter_mut().zip(xg) {
+                        let (xl, xh) = ((x << 16) >> 16, x >> 16);
+                        *ar = ar.wrapping_add(xl.wrapping_mul(wl).wrapping_add(xh.wrapping_mul(wh)));
+                    }
+                }
+            }
+            for (c, ac) in a.iter().enumerate() {
+                acc[(j0 + c) * TILE..(j0 + c + 1) * TILE].copy_from_slice(ac);
+            }
+        }
+    }
+}
+
+/// AVX2: 4 channels × 16 samples a pass (8 accumulators in registers).
+#[cfg(target_arch = "x86_64")]
+pub(super) struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+impl Dense16 for Avx2 {
+    #[inline(always)]
+    unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+        // SAFETY: the caller checked AVX2.
+        unsafe { dense_avx2(words, pairs, bias, acc) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dense_avx2(words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+    let n_pad = bias.len();
+    let load = |x: &[i32]| -> __m256i {
+        let x = &x[..8];
+        // SAFETY: `x` holds 8 values; AVX is enabled in this function (closures inherit it).
+        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+    };
+    for j0 in (0..n_pad).step_by(4) {
+        for h in (0..TILE).step_by(16) {
+            let mut a = [[_mm256_setzero_si256(); 2]; 4];
+            for (ac, &b) in a.iter_mut().zip(&bias[j0..j0 + 4]) {
+                *ac = [_mm256_set1_epi32(b); 2];
+            }
+            for (g, xg) in words.chunks_exact(TILE).enumerate() {
+                let xv = [load(&xg[h..]), load(&xg[h + 8..])];
+                for (ac, &w) in a.iter_mut().zip(&pairs[g * n_pad + j0..g * n_pad + j0 + 4]) {
+                    let w = _mm256_set1_epi32(w);
+                    for (ah, &xh) in ac.iter_mut().zip(&xv) {
+                        *ah = _mm256_add_epi32(*ah, _mm256_madd_epi16(xh, w));
+                    }
+                }
+            }
+            for (c, ac) in a.iter().enumerate() {
+                for (k, &v) in ac.iter().enumerate() {
+                    let at = (j0 + c) * TILE + h + 8 * k;
+                    let y = &mut acc[at..at + 8];
+                    // SAFETY: `y` holds 8 values.
+                    unsafe { _mm256_storeu_si256(y.as_mut_ptr().cast(), v) };
+                }
+            }
+        }
+    }
+}
+
+/// AVX-512 VNNI: 8 channels × 32 samples a pass (16 accumulators in registers).
+#[cfg(target_arch = "x86_64")]
+pub(super) struct Avx512;
+
+#[cfg(target_arch = "x86_64")]
+impl Dense16 for Avx512 {
+    #[inline(always)]
+    unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+        // SAFETY: the caller checked AVX-512F/BW/VNNI.
+        unsafe { dense_avx512(words, pairs, bias, acc) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn dense_avx512(words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+    let n_pad = bias.len();
+    let load = |x: &[i32]| -> __m512i {
+        let x = &x[..16];
+        // SAFETY: `x` holds 16 values; AVX-512F is enabled in this function.
+        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+    };
+    for j0 in (0..n_pad).step_by(CHANNELS) {
+        let mut a = [[_mm512_setzero_si512(); 2]; CHANNELS];
+        for (ac, &b) in a.iter_mut().zip(&bias[j0..j0 + CHANNELS]) {
+            *ac = [_mm512_set1_epi32(b); 2];
+        }
+        for (g, xg) in words.chunks_exact(TILE).enumerate() {
+            let xv = [load(xg), load(&xg[16..])];
+            for (ac, &w) in a.iter_mut().zip(&pairs[g * n_pad + j0..g * n_pad + j0 + CHANNELS]) {
+                let w = _mm512_set1_epi32(w);
+                for (ah, &xh) in ac.iter_mut().zip(&xv) {
+                    *ah = _mm512_dpwssd_epi32(*ah, xh, w);
+                }
+            }
+        }
+        for (c, ac) in a.iter().enumerate() {
+            for (k, &v) in ac.iter().enumerate() {
+                let at = (j0 + c) * TILE + 16 * k;
+                let y = &mut acc[at..at + 16];
+                // SAFETY: `y` holds 16 values.
+                unsafe { _mm512_storeu_si512(y.as_mut_ptr().cast(), v) };
+            }
+        }
+    }
+}
