@@ -2,8 +2,9 @@
 # Every test of the workspace, on a fresh machine: installs what the tests need (Debian's tcl and
 # libhdf5-dev, the Python reference tools qonnx/onnx/onnxruntime/hls4ml and the fixture writers
 # h5py/liac-arff in .venv-ref, the jet simulator's Pythia8 + FastJet in .venv-sim, da4ml in
-# .venv-da4ml for the RTL bench's smoke run), then runs
-# `cargo test` for all crates and prints each step's time. A test whose tool is missing skips with
+# .venv-da4ml for the RTL bench's smoke run, mdbook in .venv-mdbook), then runs `cargo test` for
+# all crates, builds and tests the book, checks that the crates still compile for aarch64, and
+# prints each step's time. A test whose tool is missing skips with
 # a visible line outside CI and fails in CI (CI=true); the skipped tests are listed at the end.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,6 +33,15 @@ if [ "${CI:-}" = true ] || pkg-config --exists hdf5 2>/dev/null; then
 fi
 step "cargo test (all targets)" cargo test --workspace --all-targets ${features[@]+"${features[@]}"}
 step "cargo test (doctests)" cargo test --workspace --doc ${features[@]+"${features[@]}"}
+step "the book (mdbook build, mdbook test)" bash scripts/book.sh
+# The kernels for CPUs other than x86-64 (the portable SIMD path, which the tests above also run
+# here) keep compiling for aarch64.
+aarch64_check() {
+  rustup target add aarch64-unknown-linux-gnu >/dev/null
+  CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+    cargo check --target aarch64-unknown-linux-gnu -p qonnx-ir -p hawq-core -p hls-backend --lib
+}
+step "aarch64 check" aarch64_check
 skipped=$(wc -l < "$TEST_SKIP_LOG")
 echo "== skipped tests: $skipped"
 [ "$skipped" -eq 0 ] || cat "$TEST_SKIP_LOG"

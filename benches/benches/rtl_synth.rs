@@ -8,7 +8,7 @@
 //! da4ml has no `ap_fixed` mode: it rounds half up (`RND`) where the model rounds half to even.
 //!
 //! `cargo bench -p benches --bench rtl_synth` runs it all and writes
-//! `target/rtl_synth.json` and the book's figure `docs/images/rtl_scaling.svg` (`-- --replot`
+//! `target/rtl_synth.json` and the book's figure `docs/src/images/rtl_scaling.svg` (`-- --replot`
 //! redraws it from the JSON); `cargo test --benches` runs a smoke version on the first layer.
 
 use std::path::{Path, PathBuf};
@@ -137,7 +137,7 @@ fn bits_of(design: &str) -> Option<f64> {
     digits.chars().rev().collect::<String>().parse().ok()
 }
 
-/// Draws `docs/images/rtl_scaling.svg` from the results file: LUTs and FFs of ours and da4ml's
+/// Draws `docs/src/images/rtl_scaling.svg` from the results file: LUTs and FFs of ours and da4ml's
 /// against the weights' bits.
 fn plot(results: &serde_json::Value) -> String {
     let rows = results["rows"].as_array().cloned().unwrap_or_default();
@@ -168,7 +168,7 @@ fn plot(results: &serde_json::Value) -> String {
 fn write_plot(results_path: &Path) {
     let text = std::fs::read_to_string(results_path).expect("the results file");
     let svg = plot(&serde_json::from_str(&text).expect("results JSON"));
-    let out = benches::workspace_root().join("docs/images/rtl_scaling.svg");
+    let out = benches::workspace_root().join("docs/src/images/rtl_scaling.svg");
     std::fs::write(&out, svg).expect("writing the plot");
     println!("plot: {}", out.display());
 }

@@ -6,7 +6,7 @@
 //! QONNX through `qonnx-ir` ([`export`]), and save/load of trained models ([`record`]). Hessian trace estimation and the
 //! sensitivity Ω build on the same model definition.
 //!
-//! The number contract (`docs/semantics.md`): the integer engine is the truth; the
+//! The number contract (`docs/src/number-contract.md`): the integer engine is the truth; the
 //! eval-mode forward pass of a [`QuantMlp`] and the exported QONNX graph compute the same
 //! integers.
 //!

@@ -1,7 +1,7 @@
 //! The float 16-64-32-32-5 MLP on the built-in jets (the shipped simulated sample): trained with
 //! Adam on the training split (a fifth held out for early stopping), evaluated on the test split.
 //! Prints the test accuracy and the one-vs-rest AUC of each class, the figures on the sample's
-//! validation page (`docs/jet-data.md`).
+//! validation page (`docs/src/jet-study/data.md`).
 //!
 //! `cargo run --release -p jet-tagging-example --example float_baseline [-- EPOCHS]`
 

@@ -25,7 +25,7 @@ Nothing else needs setting: weights, biases and activations take their types fro
 (ROUND -> AP_RND_CONV, narrow -> AP_SAT_SYM), and hls4ml infers Dense accumulators wide enough
 that no sum is rounded or overflows.
 
-What the model must look like (hls4ml 1.3.0; docs/hls-backend.md, "The hls4ml route"): every Quant scale a scalar
+What the model must look like (hls4ml 1.3.0; docs/src/concepts/fixed-point-hls.md, "The hls4ml route"): every Quant scale a scalar
 power of two with zero-point 0, rounding ROUND or FLOOR, narrow only on signed Quants. A
 per-channel (non-scalar) weight or bias scale cannot be moved past the MatMul
 (hls4ml/model/optimizer/passes/move_scales.py, ScaleDownMatMul) and conversion then fails with an
