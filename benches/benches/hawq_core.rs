@@ -1,7 +1,8 @@
 //! `hawq-core` on the jet MLP (16-64-32-32-5), in one run:
 //!
 //! 1. one training epoch (QAT, 8 bits, Adam) at batch 1024 over the simulated training jets, on
-//!    the CPU backend: samples/s;
+//!    the CPU backend: samples/s; and one epoch of the float model, next to the same float MLP
+//!    trained in JAX on the CPU (`benches/py/jax_peer.py`, `.venv-peers`);
 //! 2. the integer engine (`IntegerMlp::prepare_with` once, then `PreparedMlp::predict`: float
 //!    inputs → integer path → dequantized outputs) on a batch of 10,000 test jets, one thread, at
 //!    every SIMD level this CPU runs (AVX-512 VNNI, AVX2, portable, reference) in both scale modes
@@ -21,7 +22,8 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use benches::{fmt_rate, fmt_ratio, fmt_s, jets, median, reference_python, run_python, smoke};
+use benches::report::BenchResult;
+use benches::{fmt_rate, fmt_ratio, fmt_s, jets, median, peers_python, reference_python, run_python, smoke};
 use burn::tensor::{Tensor, TensorData};
 use criterion::{Criterion, Throughput, black_box, criterion_main};
 use hawq_core::backend::{Cpu, CpuTrain};
@@ -57,7 +59,14 @@ fn integer_model(mode: ScaleMode, calib: &Dataset) -> IntegerMlp {
 type OrtRun = (f64, f64, usize, f64);
 
 /// onnxruntime on the QCDQ export of `int`, on the inputs `x`, compared with the engine's `ours`.
-fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32], reps: usize) -> Option<OrtRun> {
+/// Also returns onnxruntime's version.
+fn onnxruntime(
+    python: &Path,
+    int: &IntegerMlp,
+    x: &Array2<f32>,
+    ours: &[f32],
+    reps: usize,
+) -> Option<(OrtRun, String)> {
     let dir = std::env::temp_dir().join(format!("hawq-core-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let (model, xin, yout) = (dir.join("qcdq.onnx"), dir.join("x.npy"), dir.join("y.npy"));
@@ -77,7 +86,7 @@ fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32], r
                 theirs.iter().zip(ours).map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs() / lsb).fold(0.0, f64::max);
             let median = v["median_s_per_batch"].as_f64()?;
             let min = v["min_s_per_batch"].as_f64()?;
-            Some((median, min, equal, worst))
+            Some(((median, min, equal, worst), v["onnxruntime"].as_str().unwrap_or("(version unknown)").to_string()))
         }
         Err(e) => {
             println!("onnxruntime not measured: {e}");
@@ -125,6 +134,12 @@ fn bench(c: &mut Criterion) {
         let out = train(start.clone(), &train_set, None, &cfg, &mut |_| {}).expect("training");
         black_box(out.history.len());
     });
+    let float_start = QuantConfig::float(&WIDTHS).init::<CpuTrain>(&Default::default(), 1).expect("model");
+    let float_epoch_s = time(&mut group, &format!("train_epoch_float/{}_samples/batch1024", train_set.len()), || {
+        let out = train(float_start.clone(), &train_set, None, &cfg, &mut |_| {}).expect("training");
+        black_box(out.history.len());
+    });
+    let jax = if smoke { None } else { jax_epoch(&train_set) };
 
     // 2. The integer engine against onnxruntime.
     let python = reference_python();
@@ -135,10 +150,14 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(if smoke { 1 } else { 6 }));
     group.throughput(Throughput::Elements(test.len() as u64));
     let mut rows = Vec::new();
+    let mut ort_version = None;
     for (mode, label) in [(ScaleMode::PowerOfTwo, "power-of-two"), (ScaleMode::Dyadic, "dyadic")] {
         let int = integer_model(mode, &train_set);
         let reference = int.predict_reference(&test.features).expect("reference");
-        let ort = python.as_deref().and_then(|p| onnxruntime(p, &int, &x, &reference, ort_reps));
+        let ort = python.as_deref().and_then(|p| onnxruntime(p, &int, &x, &reference, ort_reps)).map(|(run, v)| {
+            ort_version = Some(v);
+            run
+        });
         for simd in Simd::available().into_iter().rev() {
             let engine = int.prepare_with(simd).expect("an available level");
             assert_eq!(engine.simd(), simd, "{label}: the model does not fit the {simd} kernels");
@@ -179,6 +198,7 @@ fn bench(c: &mut Criterion) {
     );
     let p2_avx512 = rows.iter().find(|r| r.0 == "power-of-two" && r.1 == Simd::Avx512).map(|r| r.2);
     let dy_avx512 = rows.iter().find(|r| r.0 == "dyadic" && r.1 == Simd::Avx512).map(|r| r.2);
+    let table_rows = rows.clone();
     for (label, simd, engine_s, engine_min, ort, total) in rows {
         let (ort_s, ort_min, eq) = match ort {
             Some((t, m, equal, worst)) => (Some(t), Some(m), format!("{equal}/{total} (≤{worst:.0} LSB)")),
@@ -202,6 +222,110 @@ fn bench(c: &mut Criterion) {
         println!("  dyadic / power-of-two on AVX-512: {:.2}× the time (target ≤ 1.2×)", dy / p2);
     }
     println!("  targets: AVX-512 ≥ 2× onnxruntime, AVX2 ≥ 1×, no level but the reference below 1×");
+    if let Some((j, _)) = &jax {
+        println!(
+            "  float epoch: ours {}, JAX {} → {}",
+            fmt_s(Some(float_epoch_s)),
+            fmt_s(Some(j.0)),
+            fmt_ratio(Some(j.0 / float_epoch_s))
+        );
+    }
+
+    let mut result = BenchResult::new("hawq_core");
+    let samples = train_set.len() as f64;
+    let t = result.table(
+        "Training: one epoch at batch 1024",
+        &format!(
+            "The 16-64-32-32-5 MLP, Adam, over the {} simulated training jets, on burn's CPU backend; \
+             JAX {} on the CPU (jitted steps, one warm-up epoch for compilation, median of 5 epochs; \
+             JAX uses the threads it chooses). Criterion medians for ours.",
+            train_set.len(),
+            jax.as_ref().map_or("(not measured)", |(_, v)| v.as_str())
+        ),
+        &["model", "ours", "ours, samples/s", "JAX", "JAX, samples/s", "ratio"],
+    );
+    let jax_s = jax.as_ref().map(|(j, _)| j.0);
+    t.row(&[
+        "float32".to_string(),
+        fmt_s(Some(float_epoch_s)),
+        fmt_rate(Some(samples / float_epoch_s)),
+        fmt_s(jax_s),
+        fmt_rate(jax_s.map(|j| samples / j)),
+        fmt_ratio(jax_s.map(|j| j / float_epoch_s)),
+    ]);
+    t.row(&[
+        "8-bit QAT (fake quantization, no peer)".to_string(),
+        fmt_s(Some(epoch_s)),
+        fmt_rate(Some(samples / epoch_s)),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+    ]);
+    if let Some((_, v)) = &jax {
+        result.peer(format!("JAX {v} (CPU)"));
+    }
+    let t = result.table(
+        "Integer-only inference: 10,000 jets, one thread",
+        "The MLP at 8 bits everywhere with 8-bit inputs (so that a QCDQ form exists), calibrated on \
+         the simulated jets; `PreparedMlp::predict` (float inputs → integers → dequantized outputs) \
+         at each SIMD level this CPU runs, against onnxruntime (one intra-op thread) on the QCDQ \
+         export of the same model and inputs. Ours: criterion medians and the fastest of 200 runs; \
+         onnxruntime: median and fastest of 30 runs. Targets: AVX-512 ≥ 2× onnxruntime, AVX2 ≥ 1×, \
+         dyadic within 1.2× of power-of-two on AVX-512.",
+        &[
+            "scale mode",
+            "SIMD level",
+            "ours (median)",
+            "ours (fastest)",
+            "onnxruntime (median)",
+            "onnxruntime (fastest)",
+            "ratio (median)",
+            "ratio (fastest)",
+            "outputs equal to onnxruntime's",
+        ],
+    );
+    for (label, simd, engine_s, engine_min, ort, total) in &table_rows {
+        let (ort_s, ort_min, eq) = match ort {
+            Some((t, m, equal, worst)) => (Some(*t), Some(*m), format!("{equal} of {total} (≤ {worst:.0} LSB apart)")),
+            None => (None, None, "—".into()),
+        };
+        t.row(&[
+            label.to_string(),
+            simd.name().to_string(),
+            fmt_s(Some(*engine_s)),
+            fmt_s(Some(*engine_min)),
+            fmt_s(ort_s),
+            fmt_s(ort_min),
+            fmt_ratio(ort_s.map(|o| o / engine_s)),
+            fmt_ratio(ort_min.map(|o| o / engine_min)),
+            eq,
+        ]);
+    }
+    if let Some(v) = &ort_version {
+        result.peer(format!("onnxruntime {v}"));
+    }
+    if let (Some(p2), Some(dy)) = (p2_avx512, dy_avx512) {
+        result.note(format!("Dyadic over power-of-two on AVX-512: {:.2}× the time (target ≤ 1.2×).", dy / p2));
+    }
+    result.save();
+}
+
+/// One float epoch of the same MLP in JAX on `data`: (median, fastest) seconds and JAX's version.
+fn jax_epoch(data: &Dataset) -> Option<((f64, f64), String)> {
+    let python = peers_python()?;
+    let dir = std::env::temp_dir().join(format!("hawq-core-bench-jax-{}", std::process::id()));
+    let (x, labels) = benches::write_dataset_npy(&dir, data);
+    let res = run_python(&python, "jax_peer.py", &["train", &x, &labels, "--batch", "1024", "--epochs", "5"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    match res {
+        Ok(v) => {
+            Some(((v["median_s_per_epoch"].as_f64()?, v["min_s_per_epoch"].as_f64()?), v["jax"].as_str()?.to_string()))
+        }
+        Err(e) => {
+            println!("JAX not measured: {e}");
+            None
+        }
+    }
 }
 
 mod group {

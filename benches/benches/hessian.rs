@@ -8,12 +8,17 @@
 //!   layer) on 100,000 samples (the 40,243 simulated training jets tiled), each probe's product
 //!   over all of them.
 //!
+//! For the benchmark report, the same MLP in JAX on the CPU (`benches/py/jax_peer.py`,
+//! `.venv-peers`) times its gradient of the weights and its exact Hessian-vector product
+//! (forward-over-reverse) on the same batch.
+//!
 //! Under `cargo test --benches` (no `--bench` argument) only a small smoke run, which also checks
 //! that the sensitivity table parses as a `hawq-ilp` problem and solves.
 
 use std::time::{Duration, Instant};
 
-use benches::{median, smoke};
+use benches::report::BenchResult;
+use benches::{fmt_ratio, fmt_s, median, peers_python, run_python, smoke};
 use burn::backend::Autodiff;
 use criterion::{Criterion, black_box, criterion_main};
 use hawq_core::backend::Cpu;
@@ -93,6 +98,7 @@ fn bench(c: &mut Criterion) {
         ha0 / ga0
     );
     println!("  (HVP of the weight blocks / training gradient of all parameters, not like for like: {:.2}×)", hw / ga);
+    let jax = if smoke() { None } else { jax_hessian(batch) };
 
     // All per-layer traces to tol 1e-3, each probe over all samples.
     let n = if smoke() { 2_000 } else { 100_000 };
@@ -131,6 +137,45 @@ fn bench(c: &mut Criterion) {
             t.average()
         );
     }
+    if !smoke() {
+        let mut result = BenchResult::new("hessian");
+        if let Some(v) = jax.as_ref().and_then(|j| j["jax"].as_str()) {
+            result.peer(format!("JAX {v} (CPU)"));
+        }
+        let ms = |k: &str| jax.as_ref().and_then(|j| j[k].as_f64()).map(|s| s * 1e3);
+        let (jg, jh) = (ms("gradient_median_s"), ms("hvp_median_s"));
+        let t = result.table(
+            "One exact Hessian-vector product and one gradient, batch 1024",
+            &format!(
+                "The 16-64-32-32-5 float32 ReLU MLP, cross-entropy, gradient and HVP with respect to the \
+                 weight matrices (what HAWQ's traces use) on one batch of simulated jets. Ours: burn's CPU \
+                 backend, double backward, the timings interleaved, medians of {reps}. JAX: `jax.grad` and \
+                 `jax.jvp` of it (forward-over-reverse), jitted, interleaved, medians of 300 (the threads it \
+                 chooses). Target: a product at most 2.5 gradients."
+            ),
+            &["measure", "ours", "JAX", "ratio"],
+        );
+        let s = |v: f64| fmt_s(Some(v / 1e3));
+        t.row(&["gradient".into(), s(gw), fmt_s(jg.map(|v| v / 1e3)), fmt_ratio(jg.map(|j| j / gw))]);
+        t.row(&["Hessian-vector product".into(), s(hw), fmt_s(jh.map(|v| v / 1e3)), fmt_ratio(jh.map(|j| j / hw))]);
+        t.row(&[
+            "product / gradient".to_string(),
+            format!("{:.2}×", hw / gw),
+            jg.zip(jh).map_or("—".into(), |(g, h)| format!("{:.2}×", h / g)),
+            "—".into(),
+        ]);
+        t.row(&[
+            "all parameters: gradient / product".to_string(),
+            format!("{} / {} ({:.2}×)", s(ga), s(ha), ha / ga),
+            "—".into(),
+            "—".into(),
+        ]);
+        result.note(format!(
+            "All per-layer Hutchinson traces to tol 1e-3 on {n} samples: {secs:.2} s, {} probes (converged: {}).",
+            traces.iterations, traces.converged
+        ));
+        result.save();
+    }
     if smoke() {
         let eig = top_eigenvalues(&weights, &one, &EigenConfig { max_iter: 3, ..EigenConfig::default() }, &mut |_| {})
             .expect("eigenvalues");
@@ -151,3 +196,14 @@ mod group {
     criterion::criterion_group!(benches, super::bench);
 }
 criterion_main!(group::benches);
+
+/// JAX's gradient and Hessian-vector product of the same MLP on `batch` training jets.
+fn jax_hessian(batch: usize) -> Option<serde_json::Value> {
+    let python = peers_python()?;
+    let dir = std::env::temp_dir().join(format!("hessian-bench-jax-{}", std::process::id()));
+    let (x, labels) = benches::write_dataset_npy(&dir, &jets(batch));
+    let res =
+        run_python(&python, "jax_peer.py", &["hessian", &x, &labels, "--batch", &batch.to_string(), "--reps", "300"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    res.map_err(|e| println!("JAX not measured: {e}")).ok()
+}

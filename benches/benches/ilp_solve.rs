@@ -4,9 +4,14 @@
 //! that all three bind. Before measuring, each size is solved once and its
 //! time, node count and proven-optimal flag printed; a size not proven optimal
 //! fails the bench. `microlp` alone (its MIP search on the same presolved
-//! formulation) is measured beside the default for the sizes it finishes.
+//! formulation) is measured beside the default for the sizes it finishes. For the benchmark
+//! report, the same instances go to PuLP with the CBC solver its wheel bundles
+//! (`benches/py/pulp_ilp.py`, `.venv-peers`): same optimum required, medians compared.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use benches::report::BenchResult;
+use benches::{fmt_ratio, fmt_s, median, peers_python, run_python, smoke};
 
 use criterion::{BenchmarkId, Criterion, criterion_main};
 use hawq_ilp::{Algorithm, Candidate, Layer, Problem, SolveOptions, solve};
@@ -60,8 +65,13 @@ fn instance(layers: usize, seed: u64) -> Problem {
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("ilp_solve");
+    let dir = std::env::temp_dir().join(format!("ilp-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let mut rows = Vec::new();
     for &layers in &[4usize, 20, 50, 150, 300] {
         let problem = instance(layers, 42 + layers as u64);
+        let file = dir.join(format!("{layers}.json"));
+        std::fs::write(&file, problem.to_json().expect("a problem serialises")).expect("writing the problem");
         let opts = SolveOptions::default();
         let once = solve(&problem, &opts).expect("solvable");
         println!(
@@ -85,6 +95,14 @@ fn bench(c: &mut Criterion) {
             })
             .collect();
         times.sort_by(f64::total_cmp);
+        let mut ours: Vec<f64> = (0..if smoke() { 1 } else { 10 })
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(solve(&problem, &opts).unwrap());
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        rows.push((layers, once.objective, median(&mut ours), file));
         println!(
             "ilp_solve/{layers} layers, 9 other seeds, all proven optimal: median {:.3} ms, max {:.3} ms",
             times[4], times[8]
@@ -121,6 +139,61 @@ fn bench(c: &mut Criterion) {
         }
     }
     group.finish();
+    if !smoke() {
+        report(&rows);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// PuLP + CBC on the same instances, and the report's table.
+fn report(rows: &[(usize, f64, f64, std::path::PathBuf)]) {
+    let mut result = BenchResult::new("ilp_solve");
+    let files: Vec<&str> = rows.iter().map(|r| r.3.to_str().expect("UTF-8 temporary path")).collect();
+    let mut args = vec!["3"];
+    args.extend(&files);
+    let peer = peers_python().and_then(|py| match run_python(&py, "pulp_ilp.py", &args) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            println!("PuLP not measured: {e}");
+            None
+        }
+    });
+    if let Some(v) = &peer {
+        result.peer(format!("PuLP {} with its bundled CBC (one thread)", v["pulp"].as_str().unwrap_or("?")));
+    }
+    let t = result.table(
+        "Seeded jet-MLP-like instances, 7 candidates a layer, 3 binding budgets",
+        "Ours: `hawq_ilp::solve` with default options, median of 10 solves (proven optimal, checked). \
+         PuLP: the same 0/1 model built in Python and solved by CBC on one thread, median of 3; its \
+         total (what a PuLP user waits for) and the solver call alone (PuLP's `solutionTime`). The \
+         optimum must be the same.",
+        &["layers", "ours", "PuLP + CBC, total", "CBC call", "ratio (total)", "ratio (CBC call)", "same optimum"],
+    );
+    for (i, (layers, objective, ours, _)) in rows.iter().enumerate() {
+        let r = peer.as_ref().map(|v| &v["results"][i]);
+        let total = r.and_then(|r| r["median_s"].as_f64());
+        let call = r.and_then(|r| r["solver_median_s"].as_f64());
+        let same = r.map_or("—".to_string(), |r| match (r["status"].as_str(), r["objective"].as_f64()) {
+            (Some("Optimal"), Some(o)) => {
+                if (o - objective).abs() <= 1e-7 * objective.abs().max(1e-12) {
+                    "yes".into()
+                } else {
+                    format!("no: {o:e} vs ours {objective:e}")
+                }
+            }
+            (status, _) => format!("no: CBC status {}", status.unwrap_or("?")),
+        });
+        t.row(&[
+            layers.to_string(),
+            fmt_s(Some(*ours)),
+            fmt_s(total),
+            fmt_s(call),
+            fmt_ratio(total.map(|p| p / ours)),
+            fmt_ratio(call.map(|p| p / ours)),
+            same,
+        ]);
+    }
+    result.save();
 }
 
 mod group {

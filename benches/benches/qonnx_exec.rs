@@ -28,6 +28,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use benches::report::BenchResult;
 use benches::{fmt_rate, fmt_ratio, fmt_s, median, reference_python, run_python};
 use criterion::{Criterion, Throughput, criterion_main};
 use ndarray::{Array2, ArrayD, IxDyn};
@@ -294,6 +295,63 @@ fn bench(c: &mut Criterion) {
         "  latency Python qonnx / qonnx-ir:           {} (target ≥ 1000×)",
         fmt_ratio(py.qonnx_single_s.map(|s| s / ir_single))
     );
+
+    let mut result = BenchResult::new("qonnx_exec");
+    if !py.versions.is_empty() {
+        result.peer(py.versions.clone());
+    }
+    let t = result.table(
+        "The QKeras jet tagger, batch of 10,000 and one sample",
+        &format!(
+            "`qkeras_jettagging.onnx` (16→64→32→32→5, 11 `Quant` nodes) on seeded inputs on the reference \
+             set's 2^−10 grid, and on a second batch off the grid. `qonnx-ir`'s executor (criterion medians) \
+             against onnxruntime on the QCDQ form of the same model (median of {} batch runs, one \
+             intra-op thread) and Python qonnx's `execute_onnx` (one sample at a time: it is a \
+             per-node Python interpreter, {} samples). Outputs compared before timing: {}.",
+            plan.ort_reps,
+            plan.qonnx_samples,
+            py.max_abs_diff
+                .map_or("not compared".into(), |d| format!("largest |difference| {d:e} (tolerance {TOLERANCE:e})"))
+        ),
+        &["measure", "qonnx-ir", "peer", "peer's figure", "ratio"],
+    );
+    t.row(&[
+        "batch, float32 accumulation".into(),
+        fmt_s(Some(ir_f32)),
+        "onnxruntime".into(),
+        fmt_s(py.ort_batch_s),
+        fmt_ratio(py.ort_batch_s.map(|s| s / ir_f32)),
+    ]);
+    t.row(&[
+        "batch, exact accumulation".into(),
+        fmt_s(Some(ir_exact)),
+        "onnxruntime".into(),
+        fmt_s(py.ort_batch_s),
+        fmt_ratio(py.ort_batch_s.map(|s| s / ir_exact)),
+    ]);
+    t.row(&[
+        "batch off the grid".into(),
+        fmt_s(Some(ir_off)),
+        "onnxruntime".into(),
+        fmt_s(py.ort_off_grid_s),
+        fmt_ratio(py.ort_off_grid_s.map(|s| s / ir_off)),
+    ]);
+    t.row(&[
+        "one sample".into(),
+        fmt_s(Some(ir_single)),
+        "onnxruntime".into(),
+        fmt_s(py.ort_single_s),
+        fmt_ratio(py.ort_single_s.map(|s| s / ir_single)),
+    ]);
+    t.row(&[
+        "one sample".into(),
+        fmt_s(Some(ir_single)),
+        "Python qonnx `execute_onnx`".into(),
+        fmt_s(py.qonnx_single_s),
+        fmt_ratio(py.qonnx_single_s.map(|s| s / ir_single)),
+    ]);
+    result.note(format!("Throughput of `qonnx-ir` on the batch: {} samples/s.", fmt_rate(Some(n / ir_f32))));
+    result.save();
 }
 
 mod group {

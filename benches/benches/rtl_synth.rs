@@ -13,6 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
+use benches::report::BenchResult;
 use hls_backend::config::SoftmaxImpl;
 use hls_backend::fixed::{FixedType, Overflow, Rounding};
 use hls_backend::model::{HlsModel, LayerKind};
@@ -91,6 +92,8 @@ struct Row {
     /// The HLS backend's analytic estimate (LUT, FF) of the same model.
     hls_estimate: (u64, u64),
     da4ml: Option<(SynthReport, u64)>,
+    /// da4ml's version, when it ran.
+    da4ml_version: Option<String>,
 }
 
 fn run(name: &str, model: &HlsModel, out: &Path, python: Option<&Path>) -> Row {
@@ -98,6 +101,7 @@ fn run(name: &str, model: &HlsModel, out: &Path, python: Option<&Path>) -> Row {
     let config = RtlConfig { pipeline: Pipeline::Levels(LEVELS), share: true };
     let design = rtl::write_rtl(model, &config, &dir.join("ours"), &[]).expect("our RTL");
     let ours = rtl::synth::run_yosys(&dir.join("ours"), &model.name).expect("Yosys on our RTL");
+    let mut da4ml_version = None;
     let da4ml = python.map(|py| {
         std::fs::create_dir_all(&dir).unwrap();
         let spec = dir.join("model.json");
@@ -113,10 +117,11 @@ fn run(name: &str, model: &HlsModel, out: &Path, python: Option<&Path>) -> Row {
             r["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
         let src = PathBuf::from(r["dir"].as_str().unwrap());
         let report = synthesize(&src, r["top"].as_str().unwrap(), &files).expect("Yosys on da4ml's RTL");
+        da4ml_version = r["da4ml"].as_str().map(str::to_string);
         (report, r["adders"].as_u64().unwrap_or(0))
     });
     let est = hls_backend::estimate::estimate(model, &HlsConfig::default());
-    Row { design: name.into(), ours, report: design.report, hls_estimate: (est.lut, est.ff), da4ml }
+    Row { design: name.into(), ours, report: design.report, hls_estimate: (est.lut, est.ff), da4ml, da4ml_version }
 }
 
 fn da4ml_python() -> Option<PathBuf> {
@@ -252,5 +257,68 @@ fn main() {
         println!("written: {}", results_path.display());
         write_plot(&results_path);
     }
+    report(&rows);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The rows as the benchmark report's table (saved after full runs only).
+fn report(rows: &[Row]) {
+    let mut result = BenchResult::new("rtl_synth");
+    if let Some(v) = rows.iter().find_map(|r| r.da4ml_version.clone()) {
+        result.peer(format!("da4ml {v}"));
+    }
+    result.peer(hls_backend::rtl::synth::find_yosys().map_or("Yosys".into(), |(_, version)| version));
+    let t = result.table(
+        "The QKeras jet tagger's integer weights in LUTs and flip-flops",
+        &format!(
+            "The tagger's layers (as trained at 6 bits, and with the weights cut to 2–5 bits) given to our RTL \
+             writer and to da4ml, both Verilog outputs through the same Yosys `synth_xilinx -family xcup \
+             -flatten` flow, pipelined every {LEVELS} adder levels; no DSPs. The ratios are da4ml's count over \
+             ours (above 1: ours is smaller). The book's figure [RTL scaling](images/rtl_scaling.svg) is \
+             drawn from the same run."
+        ),
+        &[
+            "design",
+            "our adders",
+            "our LUT",
+            "our FF",
+            "da4ml adders",
+            "da4ml LUT",
+            "da4ml FF",
+            "LUT ratio",
+            "FF ratio",
+        ],
+    );
+    for r in rows {
+        let d = r.da4ml.as_ref();
+        t.row(&[
+            r.design.clone(),
+            r.report.adders.to_string(),
+            r.ours.lut.to_string(),
+            r.ours.ff.to_string(),
+            d.map_or("—".into(), |(_, a)| a.to_string()),
+            d.map_or("—".into(), |(s, _)| s.lut.to_string()),
+            d.map_or("—".into(), |(s, _)| s.ff.to_string()),
+            d.map_or("—".into(), |(s, _)| format!("{:.2}×", s.lut as f64 / r.ours.lut.max(1) as f64)),
+            d.map_or("—".into(), |(s, _)| format!("{:.2}×", s.ff as f64 / r.ours.ff.max(1) as f64)),
+        ]);
+    }
+    let t = result.table(
+        "Estimates against Yosys's counts of our RTL",
+        "Each estimate with its ratio to Yosys's count of our RTL: the RTL writer's own LUT estimate and \
+         register bits, and the HLS backend's analytic estimate (which models hls4ml's latency design \
+         with LUT multipliers, not an adder graph).",
+        &["design", "RTL LUT estimate", "RTL register bits", "HLS estimate, LUT", "HLS estimate, FF"],
+    );
+    let ratio = |e: u64, y: u64| format!("{e} ({:.2}×)", e as f64 / y.max(1) as f64);
+    for r in rows {
+        t.row(&[
+            r.design.clone(),
+            ratio(r.report.lut_estimate, r.ours.lut),
+            ratio(r.report.register_bits, r.ours.ff),
+            ratio(r.hls_estimate.0, r.ours.lut),
+            ratio(r.hls_estimate.1, r.ours.ff),
+        ]);
+    }
+    result.save();
 }

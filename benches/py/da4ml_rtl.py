@@ -9,6 +9,7 @@ MODEL.json: {"name", "n_inputs", "input": [k, i, f],
 Prints one JSON line: the top module, the Verilog files (relative to OUT_DIR/src), da4ml's adder
 count and its estimated cost.
 """
+import importlib.metadata
 import json
 import sys
 from pathlib import Path
@@ -46,7 +47,8 @@ def main():
     used = [p.name for p in sorted(src.glob(f"{name}*.v")) if p.name != f"{name}_wrapper.v"]
     static = [f"static/{p.name}" for p in sorted((src / "static").glob("*.v")) if p.name != "lookup_table.v"]
     adders = sum(1 for op in comb.ops if op.opcode in (0, 1))
-    print(json.dumps({"top": name, "dir": str(src), "files": used + static, "adders": adders, "cost": float(comb.cost)}))
+    print(json.dumps({"top": name, "dir": str(src), "files": used + static, "adders": adders, "cost": float(comb.cost),
+                      "da4ml": importlib.metadata.version("da4ml")}))
 
 
 if __name__ == "__main__":

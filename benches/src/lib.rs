@@ -2,13 +2,15 @@
 //! (onnxruntime, qonnx, hls4ml) in the same run and print the ratio. See `benches/benches/`.
 //!
 //! This library holds what the benches share: finding the reference Python environment, running
-//! its scripts, loading the built-in jets, and formatting the summary tables.
+//! its scripts, loading the built-in jets, formatting the summary tables, and saving the results
+//! the benchmark report is made of ([`report`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hawq_core::Dataset;
 
+pub mod report;
 pub mod svg;
 
 /// `cargo test --benches` runs each bench without the `--bench` argument: then the benches do a
@@ -36,6 +38,35 @@ pub fn run_python(python: &Path, script: &str, args: &[&str]) -> Result<serde_js
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or_default();
     serde_json::from_str(last).map_err(|e| format!("{script} printed no JSON ({e}):\n{stdout}"))
+}
+
+/// The Python of the peers that only the benchmark report measures (JAX, PuLP + CBC):
+/// `BENCH_PEERS_PYTHON`, else `.venv-peers/bin/python` (made by `scripts/setup-bench-peers.sh`).
+/// `None`, with a visible line, when it is not there; the smoke runs never ask for it.
+pub fn peers_python() -> Option<PathBuf> {
+    let p = std::env::var_os("BENCH_PEERS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv-peers/bin/python"));
+    if p.exists() {
+        Some(p)
+    } else {
+        println!("peers not measured: no {} (run scripts/setup-bench-peers.sh)", p.display());
+        None
+    }
+}
+
+/// Writes a data set as `x.npy` (float32, samples × features) and `labels.npy` (int64) in `dir`,
+/// for a Python peer; returns both paths as strings.
+pub fn write_dataset_npy(dir: &Path, data: &Dataset) -> (String, String) {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let x = ndarray::Array2::from_shape_vec((data.len(), data.n_features), data.features.clone())
+        .expect("a data set is samples × features");
+    let labels = ndarray::Array1::from_iter(data.labels.iter().map(|&l| l as i64));
+    let (xp, lp) = (dir.join("x.npy"), dir.join("labels.npy"));
+    ndarray_npy::write_npy(&xp, &x).expect("writing x.npy");
+    ndarray_npy::write_npy(&lp, &labels).expect("writing labels.npy");
+    let s = |p: &Path| p.to_str().expect("UTF-8 temporary path").to_string();
+    (s(&xp), s(&lp))
 }
 
 /// A split of the built-in jets, each feature standardised with the mean and deviation of the

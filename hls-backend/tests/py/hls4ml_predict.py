@@ -53,6 +53,7 @@ def main():
         "compile_s": t3 - t2,
         "predict_s_per_sample": (t4 - t3) / x.shape[0],
         "types": types,
+        "hls4ml": hls4ml.__version__,
     }))
 
 
