@@ -1,5 +1,5 @@
 //! x86-64 kernels of the fused chains: AVX-512 (float32 FMA, and byte-code dot products with
-//! VNNI) and the plain-Rust kernels compiled for AVX2 + FMA.
+//! VNNI), AVX2 + FMA (float32 FMA), and the plain-Rust kernels compiled for AVX2 + FMA.
 //!
 //! Every function here computes what the portable kernels in `super` compute, bit for bit: the
 //! product sums are exact (see the module above), and the tail uses the float32 operations of the
@@ -353,13 +353,120 @@ pub(super) unsafe fn tails_from(st: &DenseStage, acc: &[f32], rows: usize, dst: 
     nan == 0
 }
 
-/// The portable kernel compiled for AVX2 and FMA (the same operations; no contraction).
+/// Bias, ReLU and quantizer on the product sums `v` of columns `c0 .. c0+8` with AVX2: the
+/// operations of [`tail`] on 8 lanes (`vroundps` rounds to nearest even and keeps the sign of a
+/// zero result, as `vrndscaleps` does).
+#[inline(always)]
+unsafe fn tail_avx2(st: &DenseStage, c0: usize, mut v: __m256) -> __m256 {
+    // SAFETY (whole function): the caller has AVX2; `bias` has `np` entries and `c0 + 8 <= np`.
+    unsafe {
+        let zero = _mm256_setzero_ps();
+        if let Some(b) = &st.bias {
+            v = _mm256_add_ps(v, _mm256_loadu_ps(b.as_ptr().add(c0)));
+        }
+        if st.relu && !st.relu_in_quant {
+            // x > 0 or NaN stays; anything else (−0.0 included) becomes +0.0.
+            v = _mm256_blendv_ps(v, zero, _mm256_cmp_ps::<_CMP_LE_OQ>(v, zero));
+        }
+        let Some(q) = &st.quant else { return v };
+        let mut y = match q.inv_s {
+            Some(inv) => _mm256_mul_ps(v, _mm256_set1_ps(inv)),
+            None => _mm256_div_ps(v, _mm256_set1_ps(q.s)),
+        };
+        y = _mm256_add_ps(y, _mm256_set1_ps(q.z));
+        // As in `tail`: vminps/vmaxps return the second operand when the comparison is false.
+        y = _mm256_min_ps(_mm256_set1_ps(q.hi), y);
+        y = _mm256_max_ps(_mm256_set1_ps(q.lo), y);
+        let l = _mm256_round_ps::<ROUND_NEAREST>(y);
+        _mm256_mul_ps(_mm256_sub_ps(l, _mm256_set1_ps(q.z)), _mm256_set1_ps(q.s))
+    }
+}
+
+/// Float32 product sums of rows `r0 .. r0+R` and panel `p` with AVX2 (a panel is two vectors of
+/// 8), then the tail, written to the float rows at `out` (stride `stride`, `n` columns).
+#[inline(always)]
+unsafe fn f32_block_avx2<const R: usize>(
+    st: &DenseStage,
+    x: *const f32,
+    xs: usize,
+    r0: usize,
+    p: usize,
+    out: *mut f32,
+    stride: usize,
+) {
+    // SAFETY: the caller has AVX2 and FMA and checked that rows `r0 .. r0+R` of `k` inputs lie
+    // in `x`, that panel `p` lies in `st.wp`, and that the rows of `n` outputs lie in `out`.
+    unsafe {
+        let k = st.k;
+        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        let w = st.wp.as_ptr().add(p * k * PANEL);
+        let xr = x.add(r0 * xs);
+        for kk in 0..k {
+            let wv = [_mm256_loadu_ps(w.add(kk * PANEL)), _mm256_loadu_ps(w.add(kk * PANEL + 8))];
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let a = _mm256_set1_ps(*xr.add(r * xs + kk));
+                for (acc, &wv) in acc.iter_mut().zip(&wv) {
+                    *acc = _mm256_fmadd_ps(a, wv, *acc);
+                }
+            }
+        }
+        let c0 = p * PANEL;
+        let cols = PANEL.min(st.n - c0);
+        for (r, acc) in acc.iter().enumerate() {
+            for (h, &v) in acc.iter().enumerate() {
+                let left = cols.saturating_sub(8 * h).min(8);
+                if left == 0 {
+                    continue;
+                }
+                let v = tail_avx2(st, c0 + 8 * h, v);
+                let o = out.add((r0 + r) * stride + c0 + 8 * h);
+                if left == 8 {
+                    _mm256_storeu_ps(o, v);
+                } else {
+                    let mut t = [0f32; 8];
+                    _mm256_storeu_ps(t.as_mut_ptr(), v);
+                    std::ptr::copy_nonoverlapping(t.as_ptr(), o, left);
+                }
+            }
+        }
+    }
+}
+
+/// Exact float32 product sums with AVX2 and FMA (which equals multiply-then-add when the sums are
+/// exact), then the tail, for float32 outputs: 6 rows × one panel of 16 columns at a time, in
+/// twelve accumulator registers. Byte-code outputs (which only the VNNI backend asks for) take the
+/// portable kernel compiled for AVX2.
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn dense_f32_avx2(st: &DenseStage, x: &[f32], xs: usize, rows: usize, dst: Dst<'_>) -> bool {
-    super::dense_f32_portable(st, x, xs, rows, dst)
+    let Dst::F32 { data, stride } = dst else {
+        return super::dense_f32_portable(st, x, xs, rows, dst);
+    };
+    if rows == 0 {
+        return true;
+    }
+    assert!(xs >= st.k && (rows - 1) * xs + st.k <= x.len());
+    assert!(stride >= st.n && (rows - 1) * stride + st.n <= data.len());
+    assert!(st.np.is_multiple_of(PANEL) && st.np >= st.n && st.wp.len() == st.np * st.k);
+    assert!(st.bias.as_ref().is_none_or(|b| b.len() == st.np));
+    let (x, out) = (x.as_ptr(), data.as_mut_ptr());
+    // SAFETY: bounds checked above; the CPU has AVX2 and FMA.
+    unsafe {
+        for p in 0..st.np / PANEL {
+            let mut r = 0;
+            while r + 6 <= rows {
+                f32_block_avx2::<6>(st, x, xs, r, p, out, stride);
+                r += 6;
+            }
+            while r < rows {
+                f32_block_avx2::<1>(st, x, xs, r, p, out, stride);
+                r += 1;
+            }
+        }
+    }
+    true
 }
 
 /// [`Certificate::holds`] compiled for AVX-512F.
