@@ -3,9 +3,9 @@
 # libhdf5-dev, the Python reference tools qonnx/onnx/onnxruntime/hls4ml and the fixture writers
 # h5py/liac-arff in .venv-ref, the jet simulator's Pythia8 + FastJet in .venv-sim, da4ml in
 # .venv-da4ml for the RTL bench's smoke run, mdbook in .venv-mdbook), then runs `cargo test` for
-# all crates, builds and tests the book, checks that the crates still compile for aarch64, and
-# prints each step's time. A test whose tool is missing skips with
-# a visible line outside CI and fails in CI (CI=true); the skipped tests are listed at the end.
+# all crates, builds and tests the book, checks that the fuzz targets and, for aarch64, the crates
+# still compile, and prints each step's time. A test whose tool is missing skips with a visible
+# line outside CI and fails in CI (CI=true); the skipped tests are listed at the end.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -34,6 +34,11 @@ fi
 step "cargo test (all targets)" cargo test --workspace --all-targets ${features[@]+"${features[@]}"}
 step "cargo test (doctests)" cargo test --workspace --doc ${features[@]+"${features[@]}"}
 step "the book (mdbook build, mdbook test)" bash scripts/book.sh
+# The fuzz targets (fuzz/: their own workspace and target folder) keep compiling: a check needs
+# no nightly flags (only `cargo fuzz build` does); the HDF5 target where jet-data's HDF5 is built.
+fuzz_features=()
+if [ ${#features[@]} -gt 0 ]; then fuzz_features=(--features hdf5); fi
+step "fuzz targets (cargo check)" cargo check --manifest-path fuzz/Cargo.toml --bins ${fuzz_features[@]+"${fuzz_features[@]}"}
 # The kernels for CPUs other than x86-64 (the portable SIMD path, which the tests above also run
 # here) keep compiling for aarch64.
 aarch64_check() {

@@ -52,7 +52,7 @@ fn main() -> anyhow_free::Result<()> {
 
     let (int, warnings) = model.to_integer_with_warnings()?;
     println!("integer engine: worst-case accumulator {} bits; warnings {warnings:?}", int.max_accumulator_bits());
-    let eval_out = predict(&model, &test, 4096);
+    let eval_out = predict(&model, &test, 4096)?;
     let int_out = int.predict(&test.features)?;
     let same = eval_out.iter().zip(&int_out).filter(|(a, b)| a == b).count();
     println!("eval-mode model vs integer engine (float32 backend): {same} of {} outputs equal", int_out.len());

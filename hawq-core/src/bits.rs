@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::quantizer::{Granularity, ScaleMode, check_bits};
 
+/// The most weights one layer may have (2^28, a gigabyte of float32): a configuration beyond it
+/// is an error rather than an allocation that aborts the process.
+pub const MAX_LAYER_WEIGHTS: usize = 1 << 28;
+
 /// The name of layer `l` (`layer{l}`): the one name a layer has in Hessian results and their
 /// errors, the sensitivity table and the ILP, the exported QONNX graph (the layer's `MatMul` node, and the
 /// prefix of its tensors and other nodes) and so in `hls-backend`, whose layers take their node's
@@ -238,7 +242,8 @@ impl QuantConfig {
         self.layers.len()
     }
 
-    /// Checks the configuration: at least one layer, non-zero widths, one [`BitConfig`] per
+    /// Checks the configuration: at least one layer, non-zero widths of at most
+    /// [`MAX_LAYER_WEIGHTS`] weights per layer, one [`BitConfig`] per
     /// layer, bit widths in 1..=32, a momentum in [0, 1), a weight percentile in (0, 100], an
     /// activation percentile in [50, 100], batch-norm flags for no or every layer, a batch-norm
     /// momentum in [0, 1) and a positive epsilon, ReLU unless in float mode, and what the
@@ -250,6 +255,13 @@ impl QuantConfig {
         }
         if let Some(i) = self.widths.iter().position(|&w| w == 0) {
             return Err(cfg(format!("width {i} is zero in {:?}", self.widths)));
+        }
+        if let Some(l) = self.widths.windows(2).position(|w| w[0].saturating_mul(w[1]) > MAX_LAYER_WEIGHTS) {
+            return Err(cfg(format!(
+                "layer {l}: {}×{} weights are more than {MAX_LAYER_WEIGHTS} (2^28) per layer",
+                self.widths[l],
+                self.widths[l + 1]
+            )));
         }
         if self.layers.len() != self.widths.len() - 1 {
             return Err(cfg(format!(

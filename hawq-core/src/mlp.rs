@@ -304,6 +304,13 @@ impl<B: Backend> QuantMlp<B> {
     /// `|acc| · b < 2^53`, in float32 in power-of-two mode whenever `|acc| < 2^24`.
     pub fn forward_integer(&self, x: Tensor<B, 2>) -> Result<IntegerForward<B>> {
         let int = self.to_integer()?;
+        let [_, d] = x.dims();
+        if d != int.d_in() {
+            return Err(Error::Shape {
+                what: "integer forward input".into(),
+                message: format!("{d} features for a model with {} inputs", int.d_in()),
+            });
+        }
         let device = x.device();
         let native = <B::FloatElem as burn::tensor::Element>::dtype();
         if x.dtype() != native {

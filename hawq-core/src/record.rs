@@ -70,7 +70,28 @@ pub fn load<B: Backend>(path: &Path, device: &B::Device) -> Result<QuantMlp<B>> 
     let model = QuantMlp::<B>::new(&saved.config, device, 0)?;
     let recorder = NamedMpkFileRecorder::<DoublePrecisionSettings>::new();
     let model = model.load_file(mpk.clone(), &recorder, device).map_err(|e| file_err(&mpk, e))?;
+    check_shapes(&model, &mpk)?;
     Ok(if saved.frozen { model.freeze() } else { model })
+}
+
+/// Fails naming `file` when the tensors of a loaded record do not have the shapes the model's
+/// configuration gives (burn loads a record of other widths without a word, and the model would
+/// fail at its first use).
+pub(crate) fn check_shapes<B: Backend>(model: &QuantMlp<B>, file: &Path) -> Result<()> {
+    for (l, layer) in model.layers.iter().enumerate() {
+        let (d_in, d_out) = (model.config.widths[l], model.config.widths[l + 1]);
+        let (w, b) = (layer.weight.val().dims(), layer.bias.val().dims());
+        if w != [d_in, d_out] || b != [d_out] {
+            return Err(file_err(
+                file,
+                format!(
+                    "layer {l}: the record holds a {w:?} weight and a {b:?} bias, but the configuration \
+                     gives {d_in}×{d_out} (a record of another model?)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The same model on another backend (for example float32 training → float64 checks), through

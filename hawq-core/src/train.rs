@@ -180,8 +180,16 @@ pub fn cross_entropy_loss<B: Backend>(logits: Tensor<B, 2>, labels: &[usize]) ->
     (logp * onehot).sum_dim(1).mean().neg()
 }
 
-/// The model's outputs on `data`, in batches, as host `[n, d_out]`.
-pub fn predict<B: Backend>(model: &QuantMlp<B>, data: &Dataset, batch_size: usize) -> Vec<f32> {
+/// The model's outputs on `data`, in batches, as host `[n, d_out]`. An [`Error::Shape`] when
+/// the data's feature count is not the model's input width.
+pub fn predict<B: Backend>(model: &QuantMlp<B>, data: &Dataset, batch_size: usize) -> Result<Vec<f32>> {
+    let d_in = model.config.widths[0];
+    if data.n_features != d_in {
+        return Err(Error::Shape {
+            what: "prediction data".into(),
+            message: format!("{} features for a model with {d_in} inputs", data.n_features),
+        });
+    }
     let device = model.layers[0].weight.val().device();
     let mut out = Vec::with_capacity(data.len() * model.config.widths[model.config.widths.len() - 1]);
     let idx: Vec<usize> = (0..data.len()).collect();
@@ -190,7 +198,7 @@ pub fn predict<B: Backend>(model: &QuantMlp<B>, data: &Dataset, batch_size: usiz
         let x = from_host::<B, 2>(f, [chunk.len(), data.n_features], &device);
         out.extend(to_host(model.forward(x)));
     }
-    out
+    Ok(out)
 }
 
 /// Loss, accuracy and per-class AUC of `model` on `data` (on a backend without autodiff this is
@@ -198,7 +206,7 @@ pub fn predict<B: Backend>(model: &QuantMlp<B>, data: &Dataset, batch_size: usiz
 pub fn evaluate<B: Backend>(model: &QuantMlp<B>, data: &Dataset, batch_size: usize) -> Result<Metrics> {
     check_data(model, data, "evaluation data")?;
     let k = model.config.widths[model.config.widths.len() - 1];
-    Ok(metrics(&predict(model, data, batch_size), &data.labels, k))
+    Ok(metrics(&predict(model, data, batch_size)?, &data.labels, k))
 }
 
 type AdamOptim<B> = OptimizerAdaptor<Adam, QuantMlp<B>, B>;
@@ -274,6 +282,7 @@ pub fn resume<B: AutodiffBackend>(
         let fresh = QuantMlp::<B>::new(&meta.quant_config, device, 0)?;
         let model =
             fresh.load_file(path.clone(), &recorder, device).map_err(|e| file_err(&path.with_extension("bin"), e))?;
+        crate::record::check_shapes(&model, &path.with_extension("bin"))?;
         Ok(if meta.frozen { model.freeze() } else { model })
     };
     let model = load_model("model")?;

@@ -1,9 +1,10 @@
 //! Quantizer tests: ties, ranges (signed, unsigned, narrow), per channel, 1 bit, 16 bits, the
 //! scale modes, dyadic multipliers, and burn's round agreeing with the host quantizer.
 
+use burn::module::Param;
 use burn::prelude::*;
 use hawq_core::backend::Cpu;
-use hawq_core::layers::{fake_quant, round_ste};
+use hawq_core::layers::{QuantLinearConfig, fake_quant, round_ste};
 use hawq_core::quantizer::*;
 
 #[test]
@@ -32,6 +33,55 @@ fn burn_round_is_half_to_even_and_ste_passes_gradients() {
     let g = y.sum().backward();
     let gx: Vec<f32> = x.grad(&g).unwrap().into_data().to_vec().unwrap();
     assert_eq!(gx, vec![1.0, 1.0, 0.0, 0.0], "identity inside the range, zero where clamped");
+}
+
+/// Regression (found by `quantizer_props.rs`): the bipolar straight-through quantizer computed
+/// `y + (sign − y)`, which gave 0 instead of +1 at `x / s = 17 · 2^20`, where `sign − y` rounds in
+/// float32. The definition: `x / s ≥ 0 → +1`, else −1, with an identity gradient.
+#[test]
+fn bipolar_fake_quant_is_exact_far_from_zero() {
+    let device = Default::default();
+    type Ad = burn::backend::Autodiff<Cpu>;
+    let x = [17.0 * 2f32.powi(20), -3.0e9, 2f32.powi(24) + 2.0, -0.0, 0.25, -0.25];
+    let xt = Tensor::<Ad, 1>::from_floats(x, &device).require_grad();
+    let s = Tensor::<Ad, 1>::from_floats([1.0], &device);
+    let y = fake_quant(xt.clone(), s, IntRange::new(1, true, false));
+    let got: Vec<f32> = y.clone().into_data().to_vec().unwrap();
+    assert_eq!(got, vec![1.0, -1.0, 1.0, 1.0, 1.0, -1.0]);
+    let g = y.sum().backward();
+    let gx: Vec<f32> = xt.grad(&g).unwrap().into_data().to_vec().unwrap();
+    assert_eq!(gx, vec![1.0; 6]);
+}
+
+/// Regression: the layer's straight-through weight was `w + (ŵ − w)`, which is not `ŵ` when a
+/// weight is clipped far below its value (a percentile clip) because `ŵ − w` rounds; the same
+/// for a clipped bias. One-hot inputs read each row of the weight the forward pass uses, plus
+/// the bias: it must be the host quantizer's `q · s` exactly.
+#[test]
+fn straight_through_weights_are_the_quantized_weights_when_clipped() {
+    let device = Default::default();
+    type Ad = burn::backend::Autodiff<Cpu>;
+    let cfg = QuantLinearConfig { clip_percentile: Some(50.0), bias_bits: 4, ..QuantLinearConfig::new(4, 2) };
+    let mut layer = cfg.init::<Ad>(&device, 1);
+    let w = vec![10.0f32, -0.3, 1.27, 0.7, -0.61, 100.0, 0.013, -7.5];
+    layer.weight = Param::from_tensor(Tensor::from_data(TensorData::new(w, [4, 2]), &device));
+    layer.bias = Param::from_tensor(Tensor::from_data(TensorData::new(vec![1000.0f32, -0.005], [2]), &device));
+    let s_in = 0.25;
+    let q = layer.quantized(s_in);
+    assert_eq!(q.bias.clipped, vec![0], "the first bias clips at 4 bits");
+    let mut eye = vec![0.0f32; 16];
+    for i in 0..4 {
+        eye[i * 4 + i] = 1.0;
+    }
+    let x = Tensor::<Ad, 2>::from_data(TensorData::new(eye, [4, 4]), &device);
+    let got: Vec<f32> = layer.forward(x, s_in).into_data().to_vec().unwrap();
+    for i in 0..4 {
+        for j in 0..2 {
+            let wq = q.weight[i * 2 + j] as f32 * q.weight_scales[j];
+            let bq = q.bias.values[j] as f32 * q.bias.scales[j];
+            assert_eq!(got[i * 2 + j], wq + bq, "row {i}, column {j}");
+        }
+    }
 }
 
 #[test]

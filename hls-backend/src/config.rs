@@ -103,7 +103,15 @@ impl HlsConfig {
     pub fn from_file(path: &std::path::Path) -> Result<HlsConfig> {
         let text = std::fs::read_to_string(path).map_err(|error| Error::Io { path: path.to_path_buf(), error })?;
         let cfg: HlsConfig = if path.extension().is_some_and(|e| e == "toml") {
-            toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
+            toml::from_str(&text).map_err(|e| {
+                // toml's own message spans several lines (a source snippet): one line instead,
+                // `file:line:column: message`.
+                let at = e.span().map_or(0, |s| s.start.min(text.len()));
+                let before = text.get(..at).unwrap_or(&text);
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                Error::Config(format!("{}:{line}:{column}: {}", path.display(), e.message().trim().replace('\n', " ")))
+            })?
         } else {
             serde_json::from_str(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
         };
@@ -185,6 +193,10 @@ impl FromStr for FixedType {
         if extra.len() > 3 {
             return Err(bad());
         }
-        Ok(FixedType { width: w as u32, int_bits: int_bits as i32, signed, rounding, overflow })
+        let max_i = crate::fixed::MAX_INT_BITS;
+        let int_bits = i32::try_from(int_bits).ok().filter(|i| (-max_i..=max_i).contains(i)).ok_or_else(|| {
+            Error::Precision(format!("{s}: integer bits {int_bits} are outside {}..={max_i}", -max_i))
+        })?;
+        Ok(FixedType { width: w as u32, int_bits, signed, rounding, overflow })
     }
 }

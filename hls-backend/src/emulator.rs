@@ -223,8 +223,10 @@ impl Emulator {
         self.model.input_type.from_f64_slice(x, q);
     }
 
-    /// Runs a batch of float inputs (row-major `[batch][n_inputs]`).
+    /// Runs a batch of float inputs (row-major `[batch][n_inputs]`). A NaN or infinite input is
+    /// an [`Error::Input`] naming the sample and feature (`ap_fixed` has no value for it).
     pub fn run(&self, x: &[f64]) -> Result<EmulatorOutput> {
+        check_finite_inputs(x, self.model.n_inputs)?;
         self.run_raw(&self.quantize_inputs(x))
     }
 
@@ -365,5 +367,19 @@ impl Emulator {
                 next[0] = best as i64;
             }
         }
+    }
+}
+
+/// Fails with [`Error::Input`] at the first NaN or infinite value of the float inputs `x`
+/// (row-major, `n_in` per sample), naming the sample and the feature.
+pub(crate) fn check_finite_inputs(x: &[f64], n_in: usize) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(Error::Input(format!(
+            "sample {}, feature {}: {} is not a finite number",
+            i / n_in.max(1),
+            i % n_in.max(1),
+            x[i]
+        ))),
+        None => Ok(()),
     }
 }

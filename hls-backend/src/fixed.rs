@@ -99,6 +99,12 @@ pub struct FixedType {
 /// The widest type the emulator handles (values and intermediate products fit in i64/i128).
 pub const MAX_WIDTH: u32 = 62;
 
+/// The largest magnitude of the integer bits I a precision string may give (`ap_fixed<W,I>`):
+/// beyond the binary point moves of a QONNX float32 power-of-two scale (2^−149 … 2^127) there
+/// is no use for more, and within it the fractional bits W − I and their differences stay far
+/// from overflowing.
+pub const MAX_INT_BITS: i32 = 128;
+
 impl FixedType {
     /// A type with truncation and wrap-around (the `ap_fixed` defaults).
     pub fn new(width: u32, int_bits: i32, signed: bool) -> Result<FixedType> {

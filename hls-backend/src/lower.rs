@@ -83,7 +83,19 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
     while cur != output.name {
         let node = b.next_node(&cur)?;
         let (layer, out) = b.layer(node, cur_type, cur_n)?;
-        if let Some(layer) = layer {
+        if let Some(mut layer) = layer {
+            // A result precision replaces the layer's output type here, on the chain, so that the
+            // next layer is built for the type it really receives (its accumulator and shifts
+            // depend on it). Only layers that cast into their output type can take one.
+            if let Some(p) = config.layers.get(&layer.name).and_then(|lc| lc.result_precision.as_ref()) {
+                if !matches!(layer.kind, LayerKind::Dense(_) | LayerKind::Affine(_) | LayerKind::Cast) {
+                    return Err(Error::Config(format!(
+                        "layer `{}`: a result precision applies to dense, affine and quantizing layers, not to this one",
+                        layer.name
+                    )));
+                }
+                layer.out_type = p.parse()?;
+            }
             cur_type = layer.out_type;
             cur_n = layer.n_out;
             b.layers.push(layer);
@@ -101,19 +113,13 @@ pub fn lower(model: &Model, config: &HlsConfig) -> Result<HlsModel> {
             n.op_type
         )));
     }
-    let mut layers = b.layers;
-    for (name, lc) in &config.layers {
+    let layers = b.layers;
+    for name in config.layers.keys() {
         if !layers.iter().any(|l| &l.name == name) {
             return Err(Error::Config(format!(
                 "layer `{name}` does not exist (layers: {})",
                 layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
             )));
-        }
-        if let Some(p) = &lc.result_precision {
-            let t: FixedType = p.parse()?;
-            if let Some(l) = layers.iter_mut().find(|l| &l.name == name) {
-                l.out_type = t;
-            }
         }
     }
     Ok(HlsModel { name: config.name.clone(), n_inputs, input_type, layers })
@@ -398,6 +404,7 @@ impl<'a> Builder<'a> {
         let fw = w.ty.frac();
         let facc = (fx + fw).max(bias_type.frac());
         let (sp, sb) = ((facc - fx - fw) as u32, (facc - bias_type.frac()) as u32);
+        Self::check_alignment(node, sp, sb)?;
         let (xlo, xhi) = (i128::from(in_t.min_raw()), i128::from(in_t.max_raw()));
         let (mut lo, mut hi) = (i128::MAX, i128::MIN);
         // Every partial sum (bias first, then products in any order) lies between the sum of
@@ -465,6 +472,7 @@ impl<'a> Builder<'a> {
         };
         let facc = (in_t.frac() + scale_type.frac()).max(shift_type.frac());
         let (sp, sb) = ((facc - in_t.frac() - scale_type.frac()) as u32, (facc - shift_type.frac()) as u32);
+        Self::check_alignment(node, sp, sb)?;
         let (xlo, xhi) = (i128::from(in_t.min_raw()), i128::from(in_t.max_raw()));
         let (mut lo, mut hi) = (i128::MAX, i128::MIN);
         for j in 0..n_in {
@@ -479,6 +487,21 @@ impl<'a> Builder<'a> {
         let name = self.name("affine", node);
         let kind = LayerKind::Affine(Affine { scale, scale_type, shift, shift_type, acc_type });
         Ok((Some(Layer { name, nodes, kind, n_out: n_in, out_type: dt }), out))
+    }
+
+    /// Refuses a layer whose products (`sp`) or bias (`sb`) must be shifted by more than 62 bits
+    /// to reach the accumulator's LSB: the emulator and the RTL shift 64-bit values by these
+    /// amounts (types far apart, e.g. an input precision with many fractional bits and a bias
+    /// with few).
+    fn check_alignment(node: &Node, sp: u32, sb: u32) -> Result<()> {
+        if sp.max(sb) > 62 {
+            let what = if sp >= sb { "the products" } else { "the bias" };
+            return Err(Self::unsupported(
+                node,
+                format!("{what} would be shifted by {} bits to the accumulator's LSB (at most 62)", sp.max(sb)),
+            ));
+        }
+        Ok(())
     }
 
     fn is_param_producer(&self, p: usize) -> bool {

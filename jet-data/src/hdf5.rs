@@ -59,6 +59,14 @@ pub fn read_hdf5(path: &Path) -> Result<JetTable> {
     })
 }
 
+/// Rows of `jets` read (and checked) at a time.
+#[cfg(feature = "hdf5")]
+const ROWS_PER_READ: usize = 4096;
+
+/// The most column names (`jetFeatureNames`) a file may have (the Zenodo files have 59).
+#[cfg(feature = "hdf5")]
+const MAX_COLUMNS: usize = 65_536;
+
 #[cfg(feature = "hdf5")]
 fn read_file(path: &Path) -> Result<JetTable> {
     use hdf5_metno as h5;
@@ -70,6 +78,13 @@ fn read_file(path: &Path) -> Result<JetTable> {
     let fail = |what: &str, e: h5::Error| Error::Invalid { path: path.to_path_buf(), message: format!("{what}: {e}") };
     let file = h5::File::open(path).map_err(|e| fail("not a readable HDF5 file", e))?;
     let names = file.dataset("jetFeatureNames").map_err(|e| fail("dataset jetFeatureNames", e))?;
+    // Checked before reading: a chunked dataset can declare far more names than the file stores.
+    if names.size() > MAX_COLUMNS {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            message: format!("dataset jetFeatureNames holds {} names; at most {MAX_COLUMNS} are read", names.size()),
+        });
+    }
     let names: Vec<String> = names
         .read_raw::<h5::types::FixedAscii<256>>()
         .map_err(|e| fail("dataset jetFeatureNames (fixed-length ASCII strings)", e))?
@@ -95,33 +110,44 @@ fn read_file(path: &Path) -> Result<JetTable> {
     };
     let feature_cols = FEATURES.iter().map(|f| column(f)).collect::<Result<Vec<usize>>>()?;
     let label_cols = LABEL_COLUMNS.iter().map(|f| column(f)).collect::<Result<Vec<usize>>>()?;
-    let values = jets.read_raw::<f32>().map_err(|e| fail("dataset jets", e))?;
     let (n, width) = (shape[0], shape[1]);
     if n == 0 {
         return Err(Error::Invalid { path: path.to_path_buf(), message: "dataset jets has no rows".into() });
     }
-    let mut features = Array2::<f32>::zeros((n, FEATURES.len()));
-    let mut labels = Vec::with_capacity(n);
-    for r in 0..n {
-        let row = &values[r * width..(r + 1) * width];
-        for (k, &c) in feature_cols.iter().enumerate() {
-            features[[r, k]] = row[c];
-        }
-        check_row(path, r, features.row(r).as_slice().unwrap_or(&[])).map_err(|_| Error::Invalid {
-            path: path.to_path_buf(),
-            message: format!("dataset jets, row {r}: a feature is not finite"),
-        })?;
-        let hot: Vec<usize> = label_cols.iter().enumerate().filter(|(_, c)| row[**c] == 1.0).map(|(k, _)| k).collect();
-        let zeros = label_cols.iter().filter(|&&c| row[c] == 0.0).count();
-        match hot.as_slice() {
-            [k] if zeros == LABEL_COLUMNS.len() - 1 => labels.push(*k),
-            _ => {
-                return Err(Error::Invalid {
-                    path: path.to_path_buf(),
-                    message: format!("dataset jets, row {r}: the labels j_g, j_q, j_t, j_w, j_z are not one-hot"),
-                });
+    // Read in blocks of rows, each checked before the next is read: the memory taken is that of
+    // the rows read, whatever first dimension the file declares (a chunked dataset of a few bytes
+    // can declare 2^40 rows, which read at once would exhaust memory).
+    let (mut features, mut labels) = (Vec::new(), Vec::new());
+    let mut start = 0;
+    while start < n {
+        let end = n.min(start + ROWS_PER_READ);
+        let rows = h5::Hyperslab::from(vec![h5::SliceOrIndex::from(start..end), h5::SliceOrIndex::from(..)]);
+        let block = jets.read_slice_2d::<f32, _>(rows).map_err(|e| fail("dataset jets", e))?;
+        let values: Vec<f32> = block.iter().copied().collect();
+        for (i, row) in values.chunks_exact(width.max(1)).enumerate() {
+            let r = start + i;
+            let feats: Vec<f32> = feature_cols.iter().map(|&c| row[c]).collect();
+            check_row(path, r, &feats).map_err(|_| Error::Invalid {
+                path: path.to_path_buf(),
+                message: format!("dataset jets, row {r}: a feature is not finite"),
+            })?;
+            features.extend_from_slice(&feats);
+            let hot: Vec<usize> =
+                label_cols.iter().enumerate().filter(|(_, c)| row[**c] == 1.0).map(|(k, _)| k).collect();
+            let zeros = label_cols.iter().filter(|&&c| row[c] == 0.0).count();
+            match hot.as_slice() {
+                [k] if zeros == LABEL_COLUMNS.len() - 1 => labels.push(*k),
+                _ => {
+                    return Err(Error::Invalid {
+                        path: path.to_path_buf(),
+                        message: format!("dataset jets, row {r}: the labels j_g, j_q, j_t, j_w, j_z are not one-hot"),
+                    });
+                }
             }
         }
+        start = end;
     }
+    let features = Array2::from_shape_vec((labels.len(), FEATURES.len()), features)
+        .map_err(|e| Error::Invalid { path: path.to_path_buf(), message: e.to_string() })?;
     Ok(JetTable { features, labels, source: path.to_path_buf() })
 }

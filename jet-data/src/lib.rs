@@ -25,6 +25,6 @@ mod table;
 pub mod text;
 
 pub use error::{Error, Result};
-pub use sample::{CLASSES, FEATURES, JetSample};
+pub use sample::{CLASSES, FEATURES, JetSample, NPY_STEMS};
 pub use scaler::Standardiser;
 pub use table::{Format, JetTable, load, load_table};

@@ -1,6 +1,10 @@
 //! The text formats of OpenML 42468 (`hls4ml_lhc_jets_hlf`): CSV with a header row and ARFF, each
 //! with the 16 features (found by name, in any column order) and a nominal `class` column
 //! (`g`, `q`, `t`, `w`, `z`). Files may be gzip-compressed (`.gz`). Errors name the file and line.
+//!
+//! [`read_csv`] and [`read_arff`] open a file; [`parse_csv`] and [`parse_arff`] read the same
+//! formats from any reader (already decompressed), naming a given `source` in their errors. The
+//! path-based readers are these two behind the file opening, so both parse the same way.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -18,18 +22,23 @@ fn invalid(path: &Path, message: String) -> Error {
     Error::Invalid { path: path.to_path_buf(), message }
 }
 
-/// The lines of a text file, looking through gzip when the name ends in `.gz`.
-fn lines(path: &Path) -> Result<Vec<String>> {
+/// A text file opened for reading, looking through gzip when the name ends in `.gz`.
+fn open(path: &Path) -> Result<BufReader<Box<dyn Read>>> {
     let f = File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         Box::new(flate2::read::GzDecoder::new(f))
     } else {
         Box::new(f)
     };
-    BufReader::new(reader)
+    Ok(BufReader::new(reader))
+}
+
+/// The lines of `reader`; a read error (or text that is not UTF-8) is an I/O error on `source`.
+fn lines(reader: impl BufRead, source: &Path) -> Result<Vec<String>> {
+    reader
         .lines()
         .collect::<std::io::Result<Vec<String>>>()
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source })
+        .map_err(|e| Error::Io { path: source.to_path_buf(), source: e })
 }
 
 /// A field without surrounding blanks and quotes (`"x"` or `'x'`).
@@ -95,9 +104,19 @@ fn read_rows<'a>(path: &Path, cols: &Columns, rows: impl Iterator<Item = (usize,
     Ok(JetTable { features, labels, source: path.to_path_buf() })
 }
 
-/// Reads a CSV file: a header row of column names, then one jet per line (blank lines skipped).
+/// Reads a CSV file: a header row of column names, then one jet per line (blank lines skipped);
+/// gzip-compressed when the name ends in `.gz`. See [`parse_csv`].
 pub fn read_csv(path: &Path) -> Result<JetTable> {
-    let lines = lines(path)?;
+    parse_csv(open(path)?, path)
+}
+
+/// Reads CSV text from `reader`: a header row of column names (the 16 [`FEATURES`] and
+/// [`CLASS_COLUMN`], in any order, optionally quoted), then one jet per line (blank lines
+/// skipped). `source` names the input in errors (with the line) and becomes the table's
+/// [`JetTable::source`].
+pub fn parse_csv(reader: impl BufRead, source: &Path) -> Result<JetTable> {
+    let path = source;
+    let lines = lines(reader, path)?;
     let mut numbered = lines.iter().enumerate().map(|(i, l)| (i + 1, l.as_str())).filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = numbered.next() else { return Err(invalid(path, "empty file".into())) };
     let names: Vec<String> = header.split(',').map(|n| unquote(n).to_string()).collect();
@@ -107,8 +126,16 @@ pub fn read_csv(path: &Path) -> Result<JetTable> {
 
 /// Reads an ARFF file: `@relation`, `@attribute NAME TYPE` lines (the class nominal), `@data`,
 /// then one jet per line; `%` comments and blank lines skipped. Sparse rows are not supported.
+/// Gzip-compressed when the name ends in `.gz`. See [`parse_arff`].
 pub fn read_arff(path: &Path) -> Result<JetTable> {
-    let lines = lines(path)?;
+    parse_arff(open(path)?, path)
+}
+
+/// Reads ARFF text from `reader`, as [`read_arff`] reads a file. `source` names the input in
+/// errors (with the line) and becomes the table's [`JetTable::source`].
+pub fn parse_arff(reader: impl BufRead, source: &Path) -> Result<JetTable> {
+    let path = source;
+    let lines = lines(reader, path)?;
     let mut names = Vec::new();
     let mut data_at = None;
     for (i, l) in lines.iter().enumerate() {

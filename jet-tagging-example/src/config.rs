@@ -256,6 +256,9 @@ impl StudyConfig {
         if self.widths.len() < 2 || self.widths.contains(&0) {
             return bad("widths", "need at least an input and an output width, none 0");
         }
+        if let Err(e) = hawq_core::QuantConfig::uniform(&self.widths, 8).validate() {
+            return bad("widths", &e.to_string());
+        }
         if self.seeds.is_empty() {
             return bad("seeds", "need at least one seed");
         }

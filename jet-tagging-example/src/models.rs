@@ -119,7 +119,7 @@ pub fn save_and_evaluate(
     let k = jets.test.n_classes;
     let test = &jets.test;
     let frozen = model.clone().freeze();
-    let graph_logits = predict(&frozen, test, 4096);
+    let graph_logits = predict(&frozen, test, 4096)?;
     let accuracy_training_graph = 100.0 * evaluate(&frozen, test, 4096)?.accuracy;
     let opts = ExportOptions { name: name.replace(' ', "_"), ..Default::default() };
     let (logits, onnx, input_bits, bits, weights, max_acc) = if model.config.quantize {

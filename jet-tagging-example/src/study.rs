@@ -461,6 +461,10 @@ impl<'p> Study<'p> {
 /// study there (the trainings are found done; the rest runs once). `Error::Missing` when a
 /// training of the grid is in no shard.
 pub fn merge(opts: Options, shards: &[PathBuf], progress: &mut dyn FnMut(Event)) -> Result<Results> {
+    // A shard folder that cannot be read fails before the study folder is created.
+    for s in shards {
+        std::fs::read_dir(s).map_err(io(s))?;
+    }
     let mut study = Study::open(Options { shard: None, ..opts }, progress)?;
     for s in shards {
         study.store.absorb(&Store::new(s))?;

@@ -2,7 +2,8 @@
 //! paths to the fixtures under `testdata/`, finding the reference tools (the Python of
 //! `scripts/setup-python.sh`, the `ap_types` headers in its hls4ml wheel, the simulator's
 //! Python), building and running a generated HLS project's C simulation with g++, the
-//! built-in jets as standardised matrices, and visible skips.
+//! built-in jets as standardised matrices, fresh builds of the workspace's binaries for tests
+//! of another package ([`workspace_bins`]), and visible skips.
 //!
 //! A test that needs an external tool calls one of the finders: in CI (`CI=true`) a missing
 //! tool fails the test; elsewhere the test is skipped with a line on stderr that names the test,
@@ -11,11 +12,13 @@
 //! the end. A skipped test never passes silently.
 #![deny(missing_docs)]
 
+mod bins;
 mod skip;
 mod tools;
 
 use std::path::{Path, PathBuf};
 
+pub use bins::workspace_bins;
 pub use skip::{in_ci, skip};
 pub use tools::{ap_types, csim, icarus, reference_python, simulator_python, yosys};
 

@@ -65,7 +65,9 @@ pub fn fake_quant<B: Backend, const D: usize>(x: Tensor<B, D>, scale: Tensor<B, 
     let y = x / scale.clone();
     let q = if range.is_bipolar() {
         let sign = y.clone().greater_equal_elem(0.0).float() * 2.0 - 1.0;
-        y.clone() + detach_all(sign - y)
+        // `sign + (y − y)`, not `y + (sign − y)`: the latter rounds `sign − y` once |y| ≥ 2^24
+        // and then gives 0 or ±2 instead of ±1.
+        sign + (y.clone() - detach_all(y))
     } else {
         round_ste(y.clamp(range.min() as f64, range.max() as f64))
     };

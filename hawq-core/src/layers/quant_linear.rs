@@ -130,7 +130,7 @@ impl<B: Backend> QuantLinear<B> {
 
     /// `x · Ŵ + b̂` with fake-quantized weight and bias; the bias scale is `s_w · input_scale`.
     /// The quantized values are the host quantizer's (`f32(q · s)`, as QONNX's `Quant` outputs
-    /// them), attached with a straight-through gradient `W + (Ŵ − W).detach()`, so the QAT graph
+    /// them), attached with a straight-through gradient `Ŵ + (W − W.detach())`, so the QAT graph
     /// uses exactly the integers of the integer engine and the export in any float precision.
     /// In float mode, `x · W + b`.
     pub fn forward(&self, x: Tensor<B, 2>, input_scale: f32) -> Tensor<B, 2> {
@@ -158,8 +158,10 @@ impl<B: Backend> QuantLinear<B> {
         let bv: Vec<f32> = q.bias.values.iter().zip(&q.bias.scales).map(|(&v, &s)| v as f32 * s).collect();
         let wq = from_host::<B, 2>(wv, [self.config.d_input, d_out], &device);
         let bq = from_host::<B, 1>(bv, [d_out], &device);
-        let wq = w.clone() + detach_all(wq - w);
-        let bq = b.clone() + detach_all(bq - b);
+        // Straight through as `ŵ + (w − w)`, which is `ŵ` exactly; `w + (ŵ − w)` rounds `ŵ − w`
+        // where they are far apart (a weight clipped at a percentile, a clipped bias).
+        let wq = wq + (w.clone() - detach_all(w));
+        let bq = bq + (b.clone() - detach_all(b));
         x.matmul(wq) + bq.unsqueeze_dim(0)
     }
 }

@@ -52,13 +52,31 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    match run(parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("qonnx2hls: error: {}", format!("{e:#}").replace('\n', " "));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line; a usage error is one line on stderr with exit status 2 (`--help` and
+/// `--version` print as usual).
+fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit();
+        }
+        let text = e.to_string();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+            .collect();
+        eprintln!("qonnx2hls: {}", lines.join(" "));
+        std::process::exit(2)
+    })
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -90,7 +108,14 @@ fn run(cli: Cli) -> Result<()> {
             Some(n) => Pipeline::Levels(n),
             None => Pipeline::ClockNs(cli.clock_ns),
         };
-        let design = rtl::write_rtl(&hls, &RtlConfig { pipeline, share: !cli.no_share }, dir, &x)?;
+        let design = match rtl::write_rtl(&hls, &RtlConfig { pipeline, share: !cli.no_share }, dir, &x) {
+            Ok(design) => design,
+            Err(e) => {
+                // No half-written output: the project written above goes as well.
+                let _ = std::fs::remove_dir_all(&cli.out_dir);
+                return Err(e.into());
+            }
+        };
         let r = &design.report;
         eprintln!(
             "RTL: {} adders, {} register bits, latency {} cycles ({} levels per stage) written to {}",

@@ -380,6 +380,7 @@ impl RtlDesign {
 /// emulator. Returns the design.
 pub fn write_rtl(model: &HlsModel, config: &RtlConfig, dir: &Path, tb_inputs: &[f64]) -> Result<RtlDesign> {
     let design = build(model, config)?;
+    crate::emulator::check_finite_inputs(tb_inputs, model.n_inputs)?;
     let emulator = Emulator::new(model);
     let raw = emulator.quantize_inputs(tb_inputs);
     let expected = emulator.run_raw(&raw)?.raw;

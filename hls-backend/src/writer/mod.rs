@@ -88,6 +88,7 @@ pub fn render(
         if !tb_inputs.len().is_multiple_of(n_in) {
             return Err(Error::Input(format!("{} testbench values for {n_in} inputs", tb_inputs.len())));
         }
+        crate::emulator::check_finite_inputs(tb_inputs, n_in)?;
         add("tb_data/tb_input_features.dat", rows(tb_inputs, n_in));
         if let Some(o) = tb_outputs {
             add("tb_data/tb_output_predictions.dat", rows(o, model.n_outputs()));

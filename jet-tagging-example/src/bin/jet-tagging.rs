@@ -51,7 +51,7 @@ struct StudyArgs {
     /// The small study that runs in minutes (40,000 training jets, 6 epochs, one seed).
     #[arg(long, conflicts_with = "config")]
     quick: bool,
-    /// Settings from a JSON file (the shape of `StudyConfig`; see `--print-config`).
+    /// Settings from a JSON file (the shape of `StudyConfig`; see `jet-tagging print-config`).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Prune this fraction of every layer's weights (by magnitude) before fine-tuning each
@@ -181,10 +181,28 @@ fn main() {
         .with_target(false)
         .without_time()
         .init();
-    if let Err(e) = run(Cli::parse()) {
-        eprintln!("jet-tagging: {e:#}");
+    if let Err(e) = run(parse()) {
+        eprintln!("jet-tagging: error: {}", format!("{e:#}").replace('\n', " "));
         std::process::exit(1);
     }
+}
+
+/// The command line; a usage error is one line on stderr with exit status 2 (`--help` and
+/// `--version` print as usual).
+fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        if !e.use_stderr() {
+            e.exit();
+        }
+        let text = e.to_string();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+            .collect();
+        eprintln!("jet-tagging: {}", lines.join(" "));
+        std::process::exit(2)
+    })
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -215,6 +233,10 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Data { data, out, test_fraction, seed } => {
+            // Checked whatever the format, though a `.npy` folder keeps its own split.
+            if !(test_fraction > 0.0 && test_fraction < 1.0) {
+                bail!("--test-fraction {test_fraction}: must lie in (0, 1)");
+            }
             if out.exists() {
                 bail!("{} exists already; choose a new output folder", out.display());
             }
