@@ -22,4 +22,4 @@ step "JAX, PuLP + CBC (.venv-peers)" bash scripts/setup-bench-peers.sh
 export QONNX_REF_PYTHON="$root/.venv-ref/bin/python"
 since=$(date +%s)
 step "every bench with its peers" cargo bench -p benches
-step "docs/src/benchmarks.md" cargo run --release -q -p benches --bin bench-report -- --since "$since"
+step "docs/src/benchmarks.md" cargo run --profile bench -q -p benches --bin bench-report -- --since "$since"
