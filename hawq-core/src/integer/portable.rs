@@ -18,7 +18,7 @@ use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
 /// `n`, half to even (the sum lies in `[2^23, 2^24)`, where the spacing is 1), and the sum's bit
 /// pattern is then `ROUND_F32.to_bits() + n`.
 const ROUND_F32: f32 = 12_582_912.0;
-/// `1.5 · 2^52`: the same for float64 below 2^51.
+/// `1.5 · 2^52`: the same for float64 below 2^51 (the low 32 bits of the sum are then `n`).
 const ROUND_F64: f64 = 6_755_399_441_055_744.0;
 
 /// The portable kernel set.
@@ -148,8 +148,11 @@ pub(crate) fn requant_lanes(layer: &PackedLayer, r: Rq, acc: &mut [i32]) {
     if layer.float {
         let (m, lo, hi) = (r.mult, f64::from(lo), f64::from(hi));
         for a in acc.iter_mut() {
+            // `y` lies within the i32 output range, so `y + 1.5·2^52` is `1.5·2^52 + n` with `n`
+            // the rounded value, and its low 32 bits are `n`: read from the bits rather than
+            // through `as i32`, whose saturating conversion does not vectorize on SSE2.
             let y = (f64::from(*a) * m).max(lo).min(hi);
-            *a = ((y + ROUND_F64) - ROUND_F64) as i32;
+            *a = (y + ROUND_F64).to_bits() as i32;
         }
     } else if layer.wide {
         for a in acc.iter_mut() {
