@@ -108,6 +108,17 @@ def arff(quote=""):
 put("jet_arff", "plain", arff())
 put("jet_arff", "quoted-names", arff("'"))
 
+# jet_gz: byte 0 = reader (0 CSV, 1 ARFF, 2 .npy folder) + 0x80 when the target compresses the
+# rest itself; without that bit the rest is the gzip stream (here, valid ones).
+csv_text, arff_text = csv(FEATURES + ["class"]).encode(), arff().encode()
+npy_files = [npy_bytes(x_train), npy_bytes(y_train), npy_bytes(x_test), npy_bytes(y_test)]
+put("jet_gz", "csv-compressed-by-target", bytes([0x80]) + csv_text)
+put("jet_gz", "csv-gzip", bytes([0]) + gzip.compress(csv_text, mtime=0))
+put("jet_gz", "arff-compressed-by-target", bytes([0x81]) + arff_text)
+put("jet_gz", "arff-gzip", bytes([1]) + gzip.compress(arff_text, mtime=0))
+put("jet_gz", "npy-compressed-by-target", bytes([0x82]) + folder(npy_files))
+put("jet_gz", "npy-gzip", bytes([2]) + folder([gzip.compress(f, mtime=0) for f in npy_files]))
+
 # jet_hdf5: descriptions of files (see fuzz_targets/jet_hdf5.rs): all names as 256-byte ASCII,
 # `jets` 2-D with 10 rows in each element type; one with a huge declared first dimension.
 label_bytes = bytes(CLASSES.index(c) for c in labels[:10])

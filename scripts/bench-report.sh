@@ -8,13 +8,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-step() {
-  local name="$1"; shift
-  local t0=$SECONDS
-  echo "== $name"
-  "$@"
-  echo "== $name: $((SECONDS - t0)) s"
-}
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 step "system packages" bash scripts/setup-system.sh
 step "reference tools (.venv-ref)" bash scripts/setup-python.sh
 step "da4ml (.venv-da4ml)" bash scripts/setup-da4ml.sh

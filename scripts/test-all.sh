@@ -4,18 +4,14 @@
 # h5py/liac-arff in .venv-ref, the jet simulator's Pythia8 + FastJet in .venv-sim, da4ml in
 # .venv-da4ml for the RTL bench's smoke run, mdbook in .venv-mdbook), then runs `cargo test` for
 # all crates, builds and tests the book, checks that the fuzz targets and, for aarch64, the crates
-# still compile, and prints each step's time. A test whose tool is missing skips with a visible
+# still compile, runs the integer engine's kernel tests for aarch64 in qemu, and prints each
+# step's time. A test whose tool is missing skips with a visible
 # line outside CI and fails in CI (CI=true); the skipped tests are listed at the end.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-step() {
-  local name="$1"; shift
-  local t0=$SECONDS
-  echo "== $name"
-  "$@"
-  echo "== $name: $((SECONDS - t0)) s"
-}
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 step "system packages" bash scripts/setup-system.sh
 step "reference tools (.venv-ref)" bash scripts/setup-python.sh
 step "jet simulator (.venv-sim)" bash scripts/setup-simulator.sh
@@ -39,14 +35,26 @@ step "the book (mdbook build, mdbook test)" bash scripts/book.sh
 fuzz_features=()
 if [ ${#features[@]} -gt 0 ]; then fuzz_features=(--features hdf5); fi
 step "fuzz targets (cargo check)" cargo check --manifest-path fuzz/Cargo.toml --bins ${fuzz_features[@]+"${fuzz_features[@]}"}
-# The kernels for CPUs other than x86-64 (the portable SIMD path, which the tests above also run
-# here) keep compiling for aarch64.
+# The kernels for CPUs other than x86-64 keep compiling for aarch64, and the integer engine's
+# NEON kernels (its portable level there) give the reference path's integers: its kernel tests,
+# built for aarch64 and run in qemu's user-mode emulator (correctness only; timings under
+# emulation mean nothing).
 aarch64_check() {
   rustup target add aarch64-unknown-linux-gnu >/dev/null
-  CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-    cargo check --target aarch64-unknown-linux-gnu -p qonnx-ir -p hawq-core -p hls-backend --lib
+  export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+  cargo check --target aarch64-unknown-linux-gnu -p qonnx-ir -p hawq-core -p hls-backend --lib
+  if command -v qemu-aarch64 >/dev/null; then
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+      cargo test --target aarch64-unknown-linux-gnu -p hawq-core --test integer_packed
+  elif [ "${CI:-}" = true ]; then
+    echo "error: qemu-aarch64 is missing (scripts/setup-system.sh installs qemu-user)" >&2
+    return 1
+  else
+    echo "SKIPPED aarch64 integer_packed: qemu-aarch64 missing (apt-get install qemu-user)" | tee -a "$TEST_SKIP_LOG"
+  fi
 }
-step "aarch64 check" aarch64_check
+step "aarch64 check and NEON tests (qemu)" aarch64_check
 skipped=$(wc -l < "$TEST_SKIP_LOG")
 echo "== skipped tests: $skipped"
 [ "$skipped" -eq 0 ] || cat "$TEST_SKIP_LOG"

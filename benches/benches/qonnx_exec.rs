@@ -315,41 +315,16 @@ fn bench(c: &mut Criterion) {
         ),
         &["measure", "qonnx-ir", "peer", "peer's figure", "ratio"],
     );
-    t.row(&[
-        "batch, float32 accumulation".into(),
-        fmt_s(Some(ir_f32)),
-        "onnxruntime".into(),
-        fmt_s(py.ort_batch_s),
-        fmt_ratio(py.ort_batch_s.map(|s| s / ir_f32)),
-    ]);
-    t.row(&[
-        "batch, exact accumulation".into(),
-        fmt_s(Some(ir_exact)),
-        "onnxruntime".into(),
-        fmt_s(py.ort_batch_s),
-        fmt_ratio(py.ort_batch_s.map(|s| s / ir_exact)),
-    ]);
-    t.row(&[
-        "batch off the grid".into(),
-        fmt_s(Some(ir_off)),
-        "onnxruntime".into(),
-        fmt_s(py.ort_off_grid_s),
-        fmt_ratio(py.ort_off_grid_s.map(|s| s / ir_off)),
-    ]);
-    t.row(&[
-        "one sample".into(),
-        fmt_s(Some(ir_single)),
-        "onnxruntime".into(),
-        fmt_s(py.ort_single_s),
-        fmt_ratio(py.ort_single_s.map(|s| s / ir_single)),
-    ]);
-    t.row(&[
-        "one sample".into(),
-        fmt_s(Some(ir_single)),
-        "Python qonnx `execute_onnx`".into(),
-        fmt_s(py.qonnx_single_s),
-        fmt_ratio(py.qonnx_single_s.map(|s| s / ir_single)),
-    ]);
+    let ort = "onnxruntime";
+    for (measure, ours, peer, theirs) in [
+        ("batch, float32 accumulation", ir_f32, ort, py.ort_batch_s),
+        ("batch, exact accumulation", ir_exact, ort, py.ort_batch_s),
+        ("batch off the grid", ir_off, ort, py.ort_off_grid_s),
+        ("one sample", ir_single, ort, py.ort_single_s),
+        ("one sample", ir_single, "Python qonnx `execute_onnx`", py.qonnx_single_s),
+    ] {
+        t.row(&[measure.into(), fmt_s(Some(ours)), peer.into(), fmt_s(theirs), fmt_ratio(theirs.map(|s| s / ours))]);
+    }
     result.note(format!("Throughput of `qonnx-ir` on the batch: {} samples/s.", fmt_rate(Some(n / ir_f32))));
     result.save();
 }

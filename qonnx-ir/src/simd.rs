@@ -20,7 +20,8 @@ pub enum Simd {
     /// The reference loops: scalar, 64-bit arithmetic where 32 bits could overflow.
     Reference,
     /// Plain Rust written for the compiler to vectorize on any CPU (SSE2 on x86-64, NEON on
-    /// aarch64), on the same packed data as the x86 kernels.
+    /// aarch64), on the same packed data as the x86 kernels; the integer engine's multiply-adds
+    /// are NEON intrinsics on aarch64 (`smlal`), tested there in qemu.
     Portable,
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,

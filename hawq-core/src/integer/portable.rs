@@ -1,6 +1,7 @@
 //! The portable kernels of the packed integer engine: plain Rust over blocks of [`BLOCK`]
 //! samples in fixed-size arrays, written so that the compiler vectorizes every inner loop for
-//! whatever the target has (SSE2 on x86-64, NEON on aarch64). Activations are packed as two
+//! whatever the target has (SSE2 on x86-64); on aarch64 the layer's multiply-adds are NEON
+//! intrinsics instead (`super::neon`), the rest is shared. Activations are packed as two
 //! 16-bit words per 32-bit lane ([`Lanes::I16`]; models are packed without bytes for these
 //! kernels); each word pair is multiplied with its weight pair and both products are added, as
 //! `vpmaddwd` does. The float input packing and the per-lane requantization here are also the
@@ -27,6 +28,11 @@ pub(crate) struct Portable;
 impl Kernels for Portable {
     #[inline(always)]
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+        // On aarch64 the multiply-adds are NEON intrinsics; elsewhere the loops below, which
+        // the compiler vectorizes for the target.
+        #[cfg(target_arch = "aarch64")]
+        super::neon::run_layer(layer, x, y);
+        #[cfg(not(target_arch = "aarch64"))]
         run_layer(layer, x, y);
     }
 
@@ -98,6 +104,7 @@ pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usiz
 /// One layer on one block ([`Kernels::layer`]), 16-bit word pairs in, [`CHANNELS`] outputs at a
 /// time.
 #[inline(always)]
+#[cfg_attr(target_arch = "aarch64", allow(dead_code))] // aarch64 takes `super::neon::run_layer`
 pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     debug_assert_eq!(layer.lanes_in, Lanes::I16);
     let stride = layer.d_out_pad;
@@ -117,22 +124,30 @@ pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
                 }
             }
         }
-        for (a, r) in acc.iter_mut().zip(&layer.rq[j0..j0 + CHANNELS]) {
-            requant_lanes(layer, *r, a);
-        }
-        match layer.lanes_out {
-            None => {
-                for (c, a) in acc.iter().enumerate() {
-                    y[(j0 + c) * BLOCK..(j0 + c + 1) * BLOCK].copy_from_slice(a);
-                }
+        finish_group(layer, j0, &mut acc, y);
+    }
+}
+
+/// The end of a group of channels `j0..j0 + acc.len()` (an even number) whose accumulators for
+/// the whole block are in `acc`: requantization and clamping, then the outputs to `y`, packed
+/// as 16-bit word pairs for the next layer or as integers on the last layer.
+#[inline(always)]
+pub(crate) fn finish_group(layer: &PackedLayer, j0: usize, acc: &mut [[i32; BLOCK]], y: &mut [i32]) {
+    for (a, r) in acc.iter_mut().zip(&layer.rq[j0..]) {
+        requant_lanes(layer, *r, a);
+    }
+    match layer.lanes_out {
+        None => {
+            for (c, a) in acc.iter().enumerate() {
+                y[(j0 + c) * BLOCK..(j0 + c + 1) * BLOCK].copy_from_slice(a);
             }
-            Some((lanes, off)) => {
-                debug_assert_eq!(lanes, Lanes::I16);
-                for (t, pair) in acc.chunks_exact(2).enumerate() {
-                    let dst = &mut y[(j0 / 2 + t) * BLOCK..(j0 / 2 + t + 1) * BLOCK];
-                    for ((o, &v0), &v1) in dst.iter_mut().zip(&pair[0]).zip(&pair[1]) {
-                        *o = ((v0 - off) & 0xFFFF) | ((v1 - off) << 16);
-                    }
+        }
+        Some((lanes, off)) => {
+            debug_assert_eq!(lanes, Lanes::I16);
+            for (t, pair) in acc.chunks_exact(2).enumerate() {
+                let dst = &mut y[(j0 / 2 + t) * BLOCK..(j0 / 2 + t + 1) * BLOCK];
+                for ((o, &v0), &v1) in dst.iter_mut().zip(&pair[0]).zip(&pair[1]) {
+                    *o = ((v0 - off) & 0xFFFF) | ((v1 - off) << 16);
                 }
             }
         }

@@ -52,31 +52,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    match run(parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("qonnx2hls: error: {}", format!("{e:#}").replace('\n', " "));
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The command line; a usage error is one line on stderr with exit status 2 (`--help` and
-/// `--version` print as usual).
-fn parse() -> Cli {
-    Cli::try_parse().unwrap_or_else(|e| {
-        if !e.use_stderr() {
-            e.exit();
-        }
-        let text = e.to_string();
-        let lines: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
-            .collect();
-        eprintln!("qonnx2hls: {}", lines.join(" "));
-        std::process::exit(2)
-    })
+    cli_support::finish("qonnx2hls", run(cli_support::parse("qonnx2hls")))
 }
 
 fn run(cli: Cli) -> Result<()> {

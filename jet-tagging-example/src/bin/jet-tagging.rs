@@ -17,6 +17,7 @@
 //! an interruption, or with a changed setting) recomputes only what is missing or changed.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -174,35 +175,14 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-fn main() {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()
         .init();
-    if let Err(e) = run(parse()) {
-        eprintln!("jet-tagging: error: {}", format!("{e:#}").replace('\n', " "));
-        std::process::exit(1);
-    }
-}
-
-/// The command line; a usage error is one line on stderr with exit status 2 (`--help` and
-/// `--version` print as usual).
-fn parse() -> Cli {
-    Cli::try_parse().unwrap_or_else(|e| {
-        if !e.use_stderr() {
-            e.exit();
-        }
-        let text = e.to_string();
-        let lines: Vec<&str> = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
-            .collect();
-        eprintln!("jet-tagging: {}", lines.join(" "));
-        std::process::exit(2)
-    })
+    cli_support::finish("jet-tagging", run(cli_support::parse("jet-tagging")))
 }
 
 fn run(cli: Cli) -> Result<()> {

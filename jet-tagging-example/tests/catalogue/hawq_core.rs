@@ -1,11 +1,15 @@
 //! `hawq-core`: data sets, configurations, training and its checkpoints, saved models, the
-//! integer engine, pruning, the Hessian's data, export.
+//! integer engine, pruning, the Hessian (its data, traces, eigenvalues, the sensitivity table),
+//! export.
 
 use std::path::Path;
 
 use burn::prelude::{Tensor, TensorData};
 use hawq_core::backend::{Cpu, CpuTrain};
-use hawq_core::hessian::HessianData;
+use hawq_core::hessian::{
+    EigenConfig, HessianData, Hvp, LayerTrace, SensitivityOptions, TraceConfig, TraceResult, hutchinson_trace,
+    sensitivity_table, top_eigenvalues,
+};
 use hawq_core::train::{CheckpointConfig, TrainConfig, evaluate, predict, read_checkpoint, resume, train};
 use hawq_core::{BitConfig, Dataset, Error, QuantConfig, QuantMlp, prune, record};
 
@@ -249,4 +253,95 @@ fn hawq_core() {
         .names("QCDQ"),
     ];
     run_table("hawq-core", cases);
+}
+
+/// The Hessian engine of the small model and its data (`features` wide, 32 samples).
+fn hessian(features: usize) -> (Hvp<Cpu>, HessianData<Cpu>) {
+    let m = QuantConfig::uniform(&[4, 8, 3], 8).init::<CpuTrain>(&Default::default(), 0).unwrap();
+    (Hvp::new(m), HessianData::new(&data(32, features), 16, &Default::default()).unwrap())
+}
+
+/// A trace result for `layer` with mean `mean`.
+fn traces(layer: usize, mean: f64) -> TraceResult {
+    let t = LayerTrace {
+        layer,
+        name: hawq_core::hessian::layer_name(layer),
+        params: 32,
+        mean,
+        std_err: 0.1,
+        samples: 10,
+        converged: true,
+    };
+    TraceResult { layers: vec![t], iterations: 10, converged: true, include_bias: false }
+}
+
+/// The sensitivity table of the small model from `traces`, candidates `weight_bits` × 8 bits.
+fn sensitivity(weight_bits: &[u32], traces: TraceResult) -> Result<(), Error> {
+    sensitivity_table(&model(), &traces, &SensitivityOptions::grid(weight_bits, &[8])).map(drop)
+}
+
+/// The Hessian's functions beyond its data: traces, eigenvalues and the sensitivity table, fed
+/// bad settings, data of the wrong width, unknown layers and non-finite traces.
+#[test]
+fn hawq_core_hessian() {
+    let trace = |features: usize, config: TraceConfig| {
+        let (hvp, data) = hessian(features);
+        hutchinson_trace(&hvp, &data, &config, &mut |_| {}).map(drop)
+    };
+    let eigen = |features: usize, max_iter: usize| {
+        let (hvp, data) = hessian(features);
+        top_eigenvalues(&hvp, &data, &EigenConfig { max_iter, ..Default::default() }, &mut |_| {}).map(drop)
+    };
+    let cases: Vec<Case<Error>> = vec![
+        is!(
+            case("hessian::hutchinson_trace", Class::BadValue, move || {
+                trace(4, TraceConfig { max_iter: 0, ..Default::default() })
+            }),
+            Error::InvalidSetting { .. }
+        )
+        .names("max_iter"),
+        is!(
+            case("hessian::hutchinson_trace", Class::NonFinite, move || {
+                trace(4, TraceConfig { tol: f64::NAN, ..Default::default() })
+            }),
+            Error::InvalidSetting { .. }
+        )
+        .names("tol"),
+        is!(
+            case("hessian::hutchinson_trace", Class::WrongShape, move || {
+                trace(5, TraceConfig { max_iter: 2, ..Default::default() })
+            }),
+            Error::Shape { .. }
+        )
+        .names("5 features"),
+        is!(
+            case("hessian::hutchinson_trace", Class::Unknown, move || {
+                trace(4, TraceConfig { max_iter: 2, layers: Some(vec![9]), ..Default::default() })
+            }),
+            Error::NoParameters { .. }
+        ),
+        is!(case("hessian::top_eigenvalues", Class::BadValue, move || eigen(4, 0)), Error::InvalidSetting { .. })
+            .names("max_iter"),
+        is!(case("hessian::top_eigenvalues", Class::WrongShape, move || eigen(6, 2)), Error::Shape { .. })
+            .names("6 features"),
+        is!(
+            case("hessian::sensitivity_table", Class::Missing, || sensitivity(&[], traces(0, 1.0))),
+            Error::InvalidSetting { .. }
+        )
+        .names("candidate"),
+        is!(
+            case("hessian::sensitivity_table", Class::BadValue, || sensitivity(&[0], traces(0, 1.0))),
+            Error::InvalidBits { .. }
+        ),
+        is!(
+            case("hessian::sensitivity_table", Class::Unknown, || sensitivity(&[4, 8], traces(7, 1.0))),
+            Error::NoParameters { .. }
+        ),
+        is!(
+            case("hessian::sensitivity_table", Class::NonFinite, || sensitivity(&[4, 8], traces(0, f64::NAN))),
+            Error::NonFinite { .. }
+        )
+        .names("trace"),
+    ];
+    run_table("hawq-core Hessian", cases);
 }

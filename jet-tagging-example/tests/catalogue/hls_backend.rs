@@ -1,7 +1,10 @@
 //! `hls-backend`: configuration files, lowering, the emulator, the project and RTL writers,
-//! precisions.
+//! precisions, and the runners of the external tools (the `g++` C simulation, Icarus, Yosys).
 
 use hls_backend::config::SoftmaxImpl;
+use hls_backend::csim::{build_csim, run_built_csim, run_csim};
+use hls_backend::rtl::sim::run_icarus;
+use hls_backend::rtl::synth::{run_yosys, synthesize};
 use hls_backend::rtl::{Pipeline, RtlConfig, write_rtl};
 use hls_backend::writer::write_project;
 use hls_backend::{Emulator, Error, FixedType, HlsConfig, HlsModel, lower::lower};
@@ -180,4 +183,84 @@ fn hls_backend() {
         },
     ];
     run_table("hls-backend", cases);
+}
+
+/// The runners of the external tools, on missing, broken and garbage designs. Their errors are
+/// `Error::Io` naming the project or folder, with the tool's first line. Where a tool is not
+/// installed the runner gives the same variant, naming the folder, so the table holds either way.
+#[test]
+fn tool_runners() {
+    let dir = tmp("hls-backend-tools");
+    let missing = dir.join("no-such-project");
+    let name = config().name;
+    let project = dir.join("project");
+    write_project(&tagger(), &config(), &project, &[0.25; 32], None).unwrap();
+    let firmware = project.join(format!("firmware/{name}.cpp"));
+    let text = std::fs::read_to_string(&firmware).unwrap();
+    std::fs::write(&firmware, &text[..text.len() / 2]).unwrap();
+    let verilog = dir.join("verilog");
+    std::fs::create_dir_all(&verilog).unwrap();
+    file(&verilog, "top.v", "module top(input a, output b); assign b = ;\n");
+    file(&verilog, "tb_top.v", "module tb_top; top t(); initial $finish; endmodule\n");
+    let cases: Vec<Case<Error>> = vec![
+        {
+            let (p, n) = (missing.clone(), name.clone());
+            is!(
+                case("csim::run_csim", Class::Missing, move || run_csim(&p, &n, &p.join("ap_types")).map(drop)),
+                Error::Io { .. }
+            )
+            .names(missing.display())
+            .leaves_no(&missing)
+        },
+        {
+            let (p, n) = (project.clone(), name.clone());
+            is!(
+                case("csim::build_csim", Class::Truncated, move || {
+                    build_csim(&p, &n, &p.join("no-ap-types"), "-O1").map(drop)
+                }),
+                Error::Io { .. }
+            )
+            .names(project.display())
+            .names("g++ failed")
+            .leaves_no(project.join("csim"))
+        },
+        {
+            let (p, exe) = (project.clone(), dir.join("no-such-exe"));
+            is!(
+                case("csim::run_built_csim", Class::Missing, move || run_built_csim(&p, &exe).map(drop)),
+                Error::Io { .. }
+            )
+            .names(dir.join("no-such-exe").display())
+        },
+        {
+            let p = missing.clone();
+            is!(case("rtl::sim::run_icarus", Class::Missing, move || run_icarus(&p, "top").map(drop)), Error::Io { .. })
+                .names(missing.display())
+                .leaves_no(&missing)
+        },
+        {
+            let p = verilog.clone();
+            is!(case("rtl::sim::run_icarus", Class::Garbage, move || run_icarus(&p, "top").map(drop)), Error::Io { .. })
+                .names(verilog.display())
+                .leaves_no(verilog.join("tb_output.txt"))
+        },
+        {
+            let p = missing.clone();
+            is!(case("rtl::synth::run_yosys", Class::Missing, move || run_yosys(&p, "top").map(drop)), Error::Io { .. })
+                .names(missing.display())
+                .leaves_no(&missing)
+        },
+        {
+            let p = verilog.clone();
+            is!(
+                case("rtl::synth::synthesize", Class::Garbage, move || {
+                    synthesize(&p, "top", &["top.v".to_string()]).map(drop)
+                }),
+                Error::Io { .. }
+            )
+            .names(verilog.display())
+            .leaves_no(verilog.join("synth_report.json"))
+        },
+    ];
+    run_table("hls-backend tool runners", cases);
 }
