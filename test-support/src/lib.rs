@@ -102,3 +102,30 @@ pub fn jets(split: Split) -> Jets {
         n_classes: y.ncols(),
     }
 }
+
+/// Writes `a` as the float32 `.npy` file `dir/name`.
+///
+/// # Panics
+/// When the file cannot be written.
+pub fn write_npy(dir: &Path, name: &str, a: &ndarray::Array2<f32>) {
+    use ndarray_npy::WriteNpyExt;
+    let path = dir.join(name);
+    let f = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    a.write_npy(f).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// A small valid jet folder in the hls4ml `.npy` layout at `dir` (created): 4 training and 2
+/// test jets, features `r · 16 + k`, one-hot labels `r mod 5`. Tests break one file of it.
+///
+/// # Panics
+/// When the files cannot be written.
+pub fn tiny_npy_folder(dir: &Path) -> &Path {
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let x = |n| ndarray::Array2::from_shape_fn((n, 16), |(r, k)| (r * 16 + k) as f32);
+    let y = |n| ndarray::Array2::from_shape_fn((n, 5), |(r, k)| f32::from(u8::from(k == r % 5)));
+    write_npy(dir, "X_train_val.npy", &x(4));
+    write_npy(dir, "y_train_val.npy", &y(4));
+    write_npy(dir, "X_test.npy", &x(2));
+    write_npy(dir, "y_test.npy", &y(2));
+    dir
+}

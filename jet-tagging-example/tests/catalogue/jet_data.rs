@@ -6,25 +6,8 @@ use std::path::Path;
 use jet_data::simulate::{SimulateOptions, simulate};
 use jet_data::{Error, JetSample, Standardiser, load, load_table};
 use ndarray::Array2;
-use ndarray_npy::WriteNpyExt;
 
 use crate::{Case, Class, case, file, is, run_table, tmp, under_a_file};
-
-fn npy(dir: &Path, name: &str, a: &Array2<f32>) {
-    a.write_npy(std::fs::File::create(dir.join(name)).unwrap()).unwrap();
-}
-
-/// A valid `.npy` folder at `dir`: 4 training and 2 test jets.
-fn folder(dir: &Path) -> &Path {
-    std::fs::create_dir_all(dir).unwrap();
-    let x = |n| Array2::from_shape_fn((n, 16), |(r, k)| (r * 16 + k) as f32);
-    let y = |n| Array2::from_shape_fn((n, 5), |(r, k)| f32::from(u8::from(k == r % 5)));
-    npy(dir, "X_train_val.npy", &x(4));
-    npy(dir, "y_train_val.npy", &y(4));
-    npy(dir, "X_test.npy", &x(2));
-    npy(dir, "y_test.npy", &y(2));
-    dir
-}
 
 /// A `.npy` header declaring a float32 matrix of `rows × 16` followed by no data.
 fn npy_header(rows: u64) -> Vec<u8> {
@@ -60,18 +43,18 @@ fn row(class: &str, v: &str) -> String {
 #[test]
 fn jet_data() {
     let dir = tmp("jet-data");
-    let truncated = folder(&dir.join("truncated")).to_path_buf();
+    let truncated = test_support::tiny_npy_folder(&dir.join("truncated")).to_path_buf();
     let bytes = std::fs::read(truncated.join("X_train_val.npy")).unwrap();
     std::fs::write(truncated.join("X_train_val.npy"), &bytes[..bytes.len() / 2]).unwrap();
-    let nan = folder(&dir.join("nan")).to_path_buf();
+    let nan = test_support::tiny_npy_folder(&dir.join("nan")).to_path_buf();
     let mut x = Array2::<f32>::zeros((2, 16));
     x[[1, 3]] = f32::NAN;
-    npy(&nan, "X_test.npy", &x);
-    let columns = folder(&dir.join("columns")).to_path_buf();
-    npy(&columns, "X_test.npy", &Array2::zeros((2, 15)));
-    let absurd = folder(&dir.join("absurd")).to_path_buf();
+    test_support::write_npy(&nan, "X_test.npy", &x);
+    let columns = test_support::tiny_npy_folder(&dir.join("columns")).to_path_buf();
+    test_support::write_npy(&columns, "X_test.npy", &Array2::zeros((2, 15)));
+    let absurd = test_support::tiny_npy_folder(&dir.join("absurd")).to_path_buf();
     std::fs::write(absurd.join("X_test.npy"), npy_header(1 << 40)).unwrap();
-    let garbage_gz = folder(&dir.join("gz")).to_path_buf();
+    let garbage_gz = test_support::tiny_npy_folder(&dir.join("gz")).to_path_buf();
     std::fs::remove_file(garbage_gz.join("y_test.npy")).unwrap();
     file(&garbage_gz, "y_test.npy.gz", "not gzip at all");
     let (r0, r1) = (row("g", "0.5"), row("q", "0.25"));
@@ -82,7 +65,7 @@ fn jet_data() {
     let h5 = file(&dir, "junk.h5", "not hdf5");
     let parquet = file(&dir, "jets.parquet", "x");
     let good_csv = file(&dir, "good.csv", csv(&[&r0, &r1, &r0, &r1]));
-    let existing = folder(&dir.join("existing")).to_path_buf();
+    let existing = test_support::tiny_npy_folder(&dir.join("existing")).to_path_buf();
     let unwritable = under_a_file(&dir, "out");
     let sim_out = dir.join("simulated");
 
