@@ -13,6 +13,8 @@ mod neon;
 mod packed;
 mod portable;
 mod prepared;
+#[cfg(target_arch = "x86_64")]
+mod sse2;
 
 pub use prepared::PreparedMlp;
 

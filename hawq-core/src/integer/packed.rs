@@ -301,7 +301,8 @@ mod tests {
     }
 
     /// Each requantization form (32-bit shift, 32-bit multiply, float64, 64-bit integer) is
-    /// chosen where its bound says, and every SIMD level gives the reference integers with it.
+    /// chosen where its bound says, and every SIMD level, and the portable set's plain loops,
+    /// give the reference integers with it.
     #[test]
     fn every_requantization_form_equals_the_reference() {
         let i16_in = IntRange::new(16, true, false);
@@ -330,6 +331,10 @@ mod tests {
                 let e = m.prepare_with(simd).expect("available");
                 assert_eq!(e.forward_int(&q).expect("run"), reference, "case {k}, {simd}");
             }
+            // The plain loops that the portable set runs on targets without SSE2 or NEON code.
+            let mut plain = vec![0i32; reference.len()];
+            super::super::portable::run_int_plain(&p, &q, &mut plain);
+            assert_eq!(plain.into_iter().map(i64::from).collect::<Vec<_>>(), reference, "case {k}, plain loops");
         }
     }
 

@@ -1,11 +1,12 @@
-//! The portable kernels of the packed integer engine: plain Rust over blocks of [`BLOCK`]
-//! samples in fixed-size arrays, written so that the compiler vectorizes every inner loop for
-//! whatever the target has (SSE2 on x86-64); on aarch64 the layer's multiply-adds are NEON
-//! intrinsics instead (`super::neon`), the rest is shared. Activations are packed as two
-//! 16-bit words per 32-bit lane ([`Lanes::I16`]; models are packed without bytes for these
-//! kernels); each word pair is multiplied with its weight pair and both products are added, as
-//! `vpmaddwd` does. The float input packing and the per-lane requantization here are also the
-//! AVX2 kernel set's.
+//! The portable kernels of the packed integer engine: the kernel set that needs no CPU feature
+//! beyond the architecture's baseline. The layer's multiply-adds are in the baseline SIMD where
+//! the architecture has one (SSE2 intrinsics on x86-64, `super::sse2`; NEON on aarch64,
+//! `super::neon`); elsewhere they are the plain Rust loops of [`run_layer`], which the compiler
+//! vectorizes for what the target has (the tests run them on every target). Activations are
+//! packed as two 16-bit words per 32-bit lane ([`Lanes::I16`]; models are packed without bytes
+//! for these kernels); each word pair is multiplied with its weight pair and both products are
+//! added, as `pmaddwd` does. The float input packing, the per-lane requantization and the output
+//! packing here are shared by every form of the set and by the AVX2 kernel set.
 //!
 //! Every sum is proven to fit `i32` when the model is packed ([`super::packed`]); the
 //! arithmetic wraps (a pair of products may reach 2^31 on its own, the final sum cannot), so the
@@ -28,11 +29,13 @@ pub(crate) struct Portable;
 impl Kernels for Portable {
     #[inline(always)]
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-        // On aarch64 the multiply-adds are NEON intrinsics; elsewhere the loops below, which
-        // the compiler vectorizes for the target.
+        // The multiply-adds in the baseline SIMD of the architecture: NEON on aarch64, SSE2 on
+        // x86-64; elsewhere the loops below, which the compiler vectorizes for the target.
         #[cfg(target_arch = "aarch64")]
         super::neon::run_layer(layer, x, y);
-        #[cfg(not(target_arch = "aarch64"))]
+        #[cfg(target_arch = "x86_64")]
+        super::sse2::run_layer(layer, x, y);
+        #[cfg(not(any(target_arch = "aarch64", target_arch = "x86_64")))]
         run_layer(layer, x, y);
     }
 
@@ -58,6 +61,28 @@ pub(crate) fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
     unsafe {
         blocks::run_int(&Portable, p, q, out)
     }
+}
+
+/// The portable kernel set with the plain loops of [`run_layer`] on every target, for the tests.
+#[cfg(test)]
+struct Plain;
+
+#[cfg(test)]
+impl Kernels for Plain {
+    unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+        run_layer(layer, x, y);
+    }
+
+    unsafe fn pack_f32(&self, p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+        pack_f32_words(p, q, x, rows, buf)
+    }
+}
+
+/// [`blocks::run_int`] on the plain loops of [`run_layer`], whatever the target.
+#[cfg(test)]
+pub(crate) fn run_int_plain(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
+    // SAFETY: the plain loops need no CPU feature.
+    unsafe { blocks::run_int(&Plain, p, q, out) }
 }
 
 /// Quantizes `rows` float samples into 16-bit word pairs in `buf` (`[words][BLOCK]`, lanes past
@@ -103,29 +128,44 @@ pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usiz
 
 /// One layer on one block ([`Kernels::layer`]), 16-bit word pairs in, [`CHANNELS`] outputs at a
 /// time.
+/// Only targets other than x86-64 and aarch64 run these loops; the tests run them everywhere
+/// ([`run_int_plain`]).
 #[inline(always)]
-#[cfg_attr(target_arch = "aarch64", allow(dead_code))] // aarch64 takes `super::neon::run_layer`
+#[cfg_attr(any(target_arch = "aarch64", target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     debug_assert_eq!(layer.lanes_in, Lanes::I16);
     let stride = layer.d_out_pad;
-    let x = &x[..layer.words_in * BLOCK];
+    let x = halves(&x[..layer.words_in * BLOCK]);
     for j0 in (0..stride).step_by(CHANNELS) {
         let mut acc = [[0i32; BLOCK]; CHANNELS];
         for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + CHANNELS]) {
             *a = [b; BLOCK];
         }
-        for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
+        for (g, xg) in x.chunks_exact(2 * BLOCK).enumerate() {
             let wg = &layer.weight[g * stride + j0..g * stride + j0 + CHANNELS];
             for (a, &w) in acc.iter_mut().zip(wg) {
-                let (wl, wh) = ((w << 16) >> 16, w >> 16);
-                for (ar, &xv) in a.iter_mut().zip(xg) {
-                    let (xl, xh) = ((xv << 16) >> 16, xv >> 16);
+                let (wl, wh) = (i32::from(w as i16), w >> 16);
+                // Each sample's word pair times the weight pair, both products added: the form
+                // that compilers lower to `pmaddwd` on x86-64.
+                for (ar, xv) in a.iter_mut().zip(xg.chunks_exact(2)) {
+                    let (xl, xh) = (i32::from(xv[LOW]), i32::from(xv[1 - LOW]));
                     *ar = ar.wrapping_add(xl.wrapping_mul(wl).wrapping_add(xh.wrapping_mul(wh)));
                 }
             }
         }
         finish_group(layer, j0, &mut acc, y);
     }
+}
+
+/// The index of a 32-bit word's low 16-bit half in memory.
+const LOW: usize = if cfg!(target_endian = "little") { 0 } else { 1 };
+
+/// `x` as its 16-bit halves, in memory order (the low half of each word at [`LOW`]).
+#[inline(always)]
+fn halves(x: &[i32]) -> &[i16] {
+    // SAFETY: `i16` is no more aligned than `i32`, has no invalid bit patterns, and the slice
+    // covers exactly the bytes of `x`, borrowed for as long as `x`.
+    unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<i16>(), 2 * x.len()) }
 }
 
 /// The end of a group of channels `j0..j0 + acc.len()` (an even number) whose accumulators for
@@ -178,10 +218,12 @@ pub(crate) fn requant_lanes(layer: &PackedLayer, r: Rq, acc: &mut [i32]) {
     } else {
         // Every product and sum below is proven to fit i32 (the shift is then below 31).
         let (num, add, odd, shift) = (r.num as i32, r.add as i32, r.odd as i32, r.shift);
-        for a in acc.iter_mut() {
-            let p = a.wrapping_mul(num);
-            let v = (p.wrapping_add(add).wrapping_add((p >> shift) & odd)) >> shift;
-            *a = v.clamp(lo, hi);
+        let round = |p: i32| ((p.wrapping_add(add).wrapping_add((p >> shift) & odd)) >> shift).clamp(lo, hi);
+        if num == 1 {
+            // A pure shift: no multiply (SSE2 has no 32-bit `pmulld` to vectorize it with).
+            acc.iter_mut().for_each(|a| *a = round(*a));
+        } else {
+            acc.iter_mut().for_each(|a| *a = round(a.wrapping_mul(num)));
         }
     }
 }

@@ -1,0 +1,78 @@
+//! The layer kernel of the portable kernel set on x86-64, in SSE2 intrinsics (SSE2 is part of
+//! the x86-64 baseline, so no detection is needed): activations as two 16-bit words per 32-bit
+//! lane ([`Lanes::I16`]), `pmaddwd` multiplying each vector of four word pairs with a broadcast
+//! weight word pair and adding both products of a pair into its 32-bit lane, `paddd` into the
+//! accumulators. Four output channels and eight samples are computed at a time, their eight
+//! accumulators, the two input vectors and the weight in the sixteen vector registers.
+//! Requantization and the output packing are the portable ones ([`portable::finish_group`]).
+//!
+//! Sums are proven to fit `i32` when the model is packed ([`super::packed`]); `pmaddwd` wraps
+//! only on a pair of `−2^15 · −2^15` products, whose wrap the final, fitting sum undoes, so the
+//! results are the reference path's bit for bit.
+#![allow(unsafe_code)] // SSE2 loads and stores through pointers into checked slices.
+
+use std::arch::x86_64::*;
+
+use super::packed::{BLOCK, Lanes, PackedLayer};
+use super::portable;
+
+/// Output channels computed together.
+const GROUP: usize = 4;
+/// Samples computed together: two vectors of four 32-bit words.
+const SPAN: usize = 8;
+
+/// One layer on one block (the portable kernel set's [`super::blocks::Kernels::layer`] on
+/// x86-64).
+#[inline(always)]
+pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+    debug_assert_eq!(layer.lanes_in, Lanes::I16);
+    let x = &x[..layer.words_in * BLOCK];
+    for j0 in (0..layer.d_out_pad).step_by(GROUP) {
+        let mut acc = [[0i32; BLOCK]; GROUP];
+        for h in (0..BLOCK).step_by(SPAN) {
+            span(layer, x, j0, h, &mut acc);
+        }
+        portable::finish_group(layer, j0, &mut acc, y);
+    }
+}
+
+/// Loads `x[0..4]`.
+#[inline(always)]
+fn load(x: &[i32]) -> __m128i {
+    let x = &x[..4];
+    // SAFETY: SSE2 is always present on x86-64; `x` holds the 4 values.
+    unsafe { _mm_loadu_si128(x.as_ptr().cast()) }
+}
+
+/// Stores `v` to `y[0..4]`.
+#[inline(always)]
+fn store(y: &mut [i32], v: __m128i) {
+    let y = &mut y[..4];
+    // SAFETY: as above; `y` holds the 4 values.
+    unsafe { _mm_storeu_si128(y.as_mut_ptr().cast(), v) }
+}
+
+/// Channels `j0..j0 + GROUP`, samples `h..h + SPAN` of the block: the accumulators (bias
+/// included) into `acc`.
+#[inline(always)]
+fn span(layer: &PackedLayer, x: &[i32], j0: usize, h: usize, acc: &mut [[i32; BLOCK]; GROUP]) {
+    let stride = layer.d_out_pad;
+    // SAFETY (every intrinsic below): SSE2 is part of the x86-64 baseline.
+    let mut sums = [[unsafe { _mm_setzero_si128() }; 2]; GROUP];
+    for (s, &b) in sums.iter_mut().zip(&layer.bias[j0..j0 + GROUP]) {
+        *s = [unsafe { _mm_set1_epi32(b) }; 2];
+    }
+    for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
+        let xv = [load(&xg[h..]), load(&xg[h + 4..])];
+        for (s, &w) in sums.iter_mut().zip(&layer.weight[g * stride + j0..g * stride + j0 + GROUP]) {
+            let w = unsafe { _mm_set1_epi32(w) };
+            for (sh, &xh) in s.iter_mut().zip(&xv) {
+                *sh = unsafe { _mm_add_epi32(*sh, _mm_madd_epi16(xh, w)) };
+            }
+        }
+    }
+    for (a, s) in acc.iter_mut().zip(&sums) {
+        store(&mut a[h..], s[0]);
+        store(&mut a[h + 4..], s[1]);
+    }
+}
