@@ -1,20 +1,20 @@
-//! The layer kernel of the portable kernel set on aarch64, in NEON intrinsics (NEON is part of
-//! the aarch64 baseline, so no detection is needed): activations as two 16-bit words per 32-bit
-//! lane ([`Lanes::I16`]), each vector of four words multiplied with a broadcast weight word pair
-//! by `smlal`/`smlal2` (`vmlal_s16`, `vmlal_high_s16`), which add the eight 16 × 16-bit products
-//! into two vectors of 32-bit partial sums, one product per lane; `addp` (`vpaddq_s32`) adds the
-//! two partial sums of each sample at the end. Four output channels and eight samples are
-//! computed at a time, their sixteen accumulators in registers. Requantization and the output
-//! packing are the portable ones ([`portable::finish_group`]).
+//! The layer kernel of the portable kernel set on aarch64, in NEON intrinsics (NEON is part of the
+//! aarch64 baseline, so no detection is needed): activations as two 16-bit words per 32-bit lane
+//! ([`Lanes::I16`](super::packed::Lanes::I16)), each vector of four words multiplied with a
+//! broadcast weight word pair by `smlal`/`smlal2` (`vmlal_s16`, `vmlal_high_s16`), which add the
+//! eight 16 × 16-bit products into two vectors of 32-bit partial sums, one product per lane; `addp`
+//! (`vpaddq_s32`) adds the two partial sums of each sample at the end. Four output channels and
+//! eight samples are computed at a time, their sixteen accumulators in registers. Requantization
+//! and the output packing are the portable ones ([`portable::finish_group`]).
 //!
-//! Each partial sum adds a subset of the products that the packing proved to fit `i32` in any
-//! order ([`super::packed`]), plus the bias once, so it fits `i32` too; the arithmetic wraps in
-//! any case, and the final sums are the reference path's bit for bit.
+//! Each partial sum adds a subset of the products that the packing proved to fit `i32` in any order
+//! ([`super::packed`]), plus the bias once, so it fits `i32` too; the arithmetic wraps in any case,
+//! and the final sums are the reference path's bit for bit.
 #![allow(unsafe_code)] // NEON loads and stores through pointers into checked slices.
 
 use std::arch::aarch64::*;
 
-use super::packed::{BLOCK, Lanes, PackedLayer};
+use super::packed::{BLOCK, PackedLayer};
 use super::portable;
 
 /// Output channels computed together.
@@ -26,15 +26,8 @@ const SPAN: usize = 8;
 /// aarch64).
 #[inline(always)]
 pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-    debug_assert_eq!(layer.lanes_in, Lanes::I16);
     let x = &x[..layer.words_in * BLOCK];
-    for j0 in (0..layer.d_out_pad).step_by(GROUP) {
-        let mut acc = [[0i32; BLOCK]; GROUP];
-        for h in (0..BLOCK).step_by(SPAN) {
-            span(layer, x, j0, h, &mut acc);
-        }
-        portable::finish_group(layer, j0, &mut acc, y);
-    }
+    portable::run_layer_by_spans::<GROUP>(layer, y, SPAN, |j0, h, acc| span(layer, x, j0, h, acc));
 }
 
 /// Channels `j0..j0 + GROUP`, samples `h..h + SPAN` of the block: the accumulators (bias

@@ -168,6 +168,28 @@ fn halves(x: &[i32]) -> &[i16] {
     unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<i16>(), 2 * x.len()) }
 }
 
+/// One layer on one block for kernels that compute `G` channels and `span_len` samples at a
+/// time: `span(j0, h, acc)` writes the accumulators (bias included) of channels `j0..j0 + G`,
+/// samples `h..h + span_len`, into `acc`; each group of channels is then finished by
+/// [`finish_group`]. The SSE2 and NEON forms of the set run on this.
+#[inline(always)]
+#[cfg_attr(not(any(target_arch = "aarch64", target_arch = "x86_64")), allow(dead_code))]
+pub(crate) fn run_layer_by_spans<const G: usize>(
+    layer: &PackedLayer,
+    y: &mut [i32],
+    span_len: usize,
+    mut span: impl FnMut(usize, usize, &mut [[i32; BLOCK]; G]),
+) {
+    debug_assert_eq!(layer.lanes_in, Lanes::I16);
+    for j0 in (0..layer.d_out_pad).step_by(G) {
+        let mut acc = [[0i32; BLOCK]; G];
+        for h in (0..BLOCK).step_by(span_len) {
+            span(j0, h, &mut acc);
+        }
+        finish_group(layer, j0, &mut acc, y);
+    }
+}
+
 /// The end of a group of channels `j0..j0 + acc.len()` (an even number) whose accumulators for
 /// the whole block are in `acc`: requantization and clamping, then the outputs to `y`, packed
 /// as 16-bit word pairs for the next layer or as integers on the last layer.

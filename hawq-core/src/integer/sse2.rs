@@ -1,19 +1,19 @@
-//! The layer kernel of the portable kernel set on x86-64, in SSE2 intrinsics (SSE2 is part of
-//! the x86-64 baseline, so no detection is needed): activations as two 16-bit words per 32-bit
-//! lane ([`Lanes::I16`]), `pmaddwd` multiplying each vector of four word pairs with a broadcast
-//! weight word pair and adding both products of a pair into its 32-bit lane, `paddd` into the
-//! accumulators. Four output channels and eight samples are computed at a time, their eight
-//! accumulators, the two input vectors and the weight in the sixteen vector registers.
+//! The layer kernel of the portable kernel set on x86-64, in SSE2 intrinsics (SSE2 is part of the
+//! x86-64 baseline, so no detection is needed): activations as two 16-bit words per 32-bit lane
+//! ([`Lanes::I16`](super::packed::Lanes::I16)), `pmaddwd` multiplying each vector of four word
+//! pairs with a broadcast weight word pair and adding both products of a pair into its 32-bit lane,
+//! `paddd` into the accumulators. Four output channels and eight samples are computed at a time,
+//! their eight accumulators, the two input vectors and the weight in the sixteen vector registers.
 //! Requantization and the output packing are the portable ones ([`portable::finish_group`]).
 //!
-//! Sums are proven to fit `i32` when the model is packed ([`super::packed`]); `pmaddwd` wraps
-//! only on a pair of `−2^15 · −2^15` products, whose wrap the final, fitting sum undoes, so the
-//! results are the reference path's bit for bit.
+//! Sums are proven to fit `i32` when the model is packed ([`super::packed`]); `pmaddwd` wraps only
+//! on a pair of `−2^15 · −2^15` products, whose wrap the final, fitting sum undoes, so the results
+//! are the reference path's bit for bit.
 #![allow(unsafe_code)] // SSE2 loads and stores through pointers into checked slices.
 
 use std::arch::x86_64::*;
 
-use super::packed::{BLOCK, Lanes, PackedLayer};
+use super::packed::{BLOCK, PackedLayer};
 use super::portable;
 
 /// Output channels computed together.
@@ -25,15 +25,8 @@ const SPAN: usize = 8;
 /// x86-64).
 #[inline(always)]
 pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-    debug_assert_eq!(layer.lanes_in, Lanes::I16);
     let x = &x[..layer.words_in * BLOCK];
-    for j0 in (0..layer.d_out_pad).step_by(GROUP) {
-        let mut acc = [[0i32; BLOCK]; GROUP];
-        for h in (0..BLOCK).step_by(SPAN) {
-            span(layer, x, j0, h, &mut acc);
-        }
-        portable::finish_group(layer, j0, &mut acc, y);
-    }
+    portable::run_layer_by_spans::<GROUP>(layer, y, SPAN, |j0, h, acc| span(layer, x, j0, h, acc));
 }
 
 /// Loads `x[0..4]`.
