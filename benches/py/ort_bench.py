@@ -1,17 +1,27 @@
 """Times onnxruntime on a model for the `qonnx_exec` bench.
 
 Usage: ort_bench.py MODEL INPUT_NPY OUTPUT_NPY [--reps N] [--warmup W] [--single K] [--threads T]
+                    [--no-fusion] [--serve]
 
 Runs MODEL on the whole batch in INPUT_NPY (float32, [batch, features]) `warmup` times, then
 `reps` timed times, and saves the outputs of the last run to OUTPUT_NPY. Then times `single`
 one-sample runs (rows of the input, in turn). Prints one JSON object to stdout:
   {"batch", "reps", "median_s_per_batch", "min_s_per_batch", "single_reps",
-   "single_median_s", "threads", "onnxruntime"}
+   "single_median_s", "threads", "optimization", "onnxruntime"}
+
+--no-fusion keeps onnxruntime to its basic graph optimizations, which do not fuse
+QuantizeLinear/DequantizeLinear pairs into integer kernels: the model then runs as written
+(float MatMul between dequantized tensors).
+
+--serve: after the JSON object, stays up for the bench to interleave its own runs with
+onnxruntime's: each line N read from stdin times N more batch runs and prints
+{"times": [seconds, ...]}; end of input ends the process.
 """
 
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -27,9 +37,13 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--single", type=int, default=2000)
     p.add_argument("--threads", type=int, default=1, help="intra-op threads (0 = onnxruntime's default)")
+    p.add_argument("--no-fusion", action="store_true", help="basic graph optimizations only")
+    p.add_argument("--serve", action="store_true", help="then time batches on request (see above)")
     a = p.parse_args()
 
     opts = ort.SessionOptions()
+    if a.no_fusion:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     opts.intra_op_num_threads = a.threads
     opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(a.model, sess_options=opts, providers=["CPUExecutionProvider"])
@@ -66,10 +80,20 @@ def main():
                 "single_reps": a.single,
                 "single_median_s": statistics.median(single) if single else None,
                 "threads": a.threads,
+                "optimization": "basic" if a.no_fusion else "all",
                 "onnxruntime": ort.__version__,
             }
-        )
+        ),
+        flush=True,
     )
+    if a.serve:
+        for line in sys.stdin:
+            times = []
+            for _ in range(int(line)):
+                t0 = time.perf_counter()
+                sess.run(None, {in_name: x})
+                times.append(time.perf_counter() - t0)
+            print(json.dumps({"times": times}), flush=True)
 
 
 if __name__ == "__main__":

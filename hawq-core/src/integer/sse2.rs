@@ -20,6 +20,8 @@ use super::portable;
 const GROUP: usize = 4;
 /// Samples computed together: two vectors of four 32-bit words.
 const SPAN: usize = 8;
+/// Vectors of four samples in a span.
+const VECS: usize = SPAN / 4;
 
 /// One layer on one block (the portable kernel set's [`super::blocks::Kernels::layer`] on
 /// x86-64).
@@ -51,12 +53,12 @@ fn store(y: &mut [i32], v: __m128i) {
 fn span(layer: &PackedLayer, x: &[i32], j0: usize, h: usize, acc: &mut [[i32; BLOCK]; GROUP]) {
     let stride = layer.d_out_pad;
     // SAFETY (every intrinsic below): SSE2 is part of the x86-64 baseline.
-    let mut sums = [[unsafe { _mm_setzero_si128() }; 2]; GROUP];
+    let mut sums = [[unsafe { _mm_setzero_si128() }; VECS]; GROUP];
     for (s, &b) in sums.iter_mut().zip(&layer.bias[j0..j0 + GROUP]) {
-        *s = [unsafe { _mm_set1_epi32(b) }; 2];
+        *s = [unsafe { _mm_set1_epi32(b) }; VECS];
     }
     for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
-        let xv = [load(&xg[h..]), load(&xg[h + 4..])];
+        let xv: [__m128i; VECS] = std::array::from_fn(|k| load(&xg[h + 4 * k..]));
         for (s, &w) in sums.iter_mut().zip(&layer.weight[g * stride + j0..g * stride + j0 + GROUP]) {
             let w = unsafe { _mm_set1_epi32(w) };
             for (sh, &xh) in s.iter_mut().zip(&xv) {
@@ -65,7 +67,8 @@ fn span(layer: &PackedLayer, x: &[i32], j0: usize, h: usize, acc: &mut [[i32; BL
         }
     }
     for (a, s) in acc.iter_mut().zip(&sums) {
-        store(&mut a[h..], s[0]);
-        store(&mut a[h + 4..], s[1]);
+        for (k, &v) in s.iter().enumerate() {
+            store(&mut a[h + 4 * k..], v);
+        }
     }
 }
