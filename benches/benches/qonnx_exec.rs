@@ -5,7 +5,9 @@
 //!    f64 accumulation (`exact: true`): samples/s, measured by criterion;
 //! 2. onnxruntime on the QCDQ form of the same model (made here with `infer_shapes` +
 //!    `qonnx_to_qcdq`, batch dimension made symbolic) on the same 10,000 inputs, and at batch 1,
-//!    timed by `benches/py/ort_bench.py` (one intra-op thread, as `qonnx-ir` uses one);
+//!    timed by `benches/py/ort_bench.py` (one intra-op thread, as `qonnx-ir` uses one), which
+//!    stays up so that its batches alternate with `qonnx-ir`'s round by round for the table
+//!    ([`benches::peer`]: a shared machine's drift then touches both alike);
 //! 3. Python qonnx's `execute_onnx` on single samples (`benches/py/qonnx_latency.py`);
 //! 4. `qonnx-ir` on single samples.
 //!
@@ -28,6 +30,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use benches::peer::{Peer, interleave};
 use benches::report::BenchResult;
 use benches::{fmt_rate, fmt_ratio, fmt_s, median, reference_python, run_python};
 use criterion::{Criterion, Throughput, criterion_main};
@@ -56,6 +59,9 @@ struct Plan {
     ort_single: usize,
     /// Python qonnx single samples.
     qonnx_samples: usize,
+    /// Rounds of batches timed in turn with onnxruntime, and batches of each per round.
+    rounds: usize,
+    runs: usize,
 }
 
 /// Seeded inputs like the reference set in `testdata/model-outputs`: on a 2^-10 grid
@@ -109,6 +115,9 @@ struct PythonTimes {
     ort_off_grid_s: Option<f64>,
     /// Versions, for the summary.
     versions: String,
+    /// onnxruntime kept running on the batch on the grid and on the batch off it, for the timing
+    /// in turn with `qonnx-ir` ([`interleave`]).
+    peers: Option<(Peer, Peer)>,
 }
 
 /// Times onnxruntime (QCDQ form) and Python qonnx, and compares onnxruntime's outputs with
@@ -130,8 +139,9 @@ fn python_side(
     let s = |p: &Path| p.to_str().expect("UTF-8 temporary path").to_string();
     let (ort_reps, ort_single) = (plan.ort_reps.to_string(), plan.ort_single.to_string());
     let args = [s(&qcdq), s(&xin), s(&yout), "--reps".into(), ort_reps, "--single".into(), ort_single];
-    match run_python(python, "ort_bench.py", &args.iter().map(String::as_str).collect::<Vec<_>>()) {
-        Ok(v) => {
+    let on_grid = match Peer::start(python, "ort_bench.py", &args.iter().map(String::as_str).collect::<Vec<_>>()) {
+        Ok(peer) => {
+            let v = &peer.header;
             t.ort_batch_s = v["median_s_per_batch"].as_f64();
             t.ort_single_s = v["single_median_s"].as_f64();
             t.versions +=
@@ -142,15 +152,26 @@ fn python_side(
             let nan = ours.iter().chain(&theirs).any(|v| v.is_nan());
             assert!(!nan && diff <= TOLERANCE, "qonnx-ir and onnxruntime disagree: max |diff| = {diff:e}");
             t.max_abs_diff = Some(diff);
+            Some(peer)
         }
-        Err(e) => println!("onnxruntime timing skipped: {e}"),
-    }
+        Err(e) => {
+            println!("onnxruntime timing skipped: {e}");
+            None
+        }
+    };
     write_npy(&xin, x_off).expect("writing the inputs off the grid");
     let args = [s(&qcdq), s(&xin), s(&yout), "--reps".into(), plan.ort_reps.to_string(), "--single".into(), "0".into()];
-    match run_python(python, "ort_bench.py", &args.iter().map(String::as_str).collect::<Vec<_>>()) {
-        Ok(v) => t.ort_off_grid_s = v["median_s_per_batch"].as_f64(),
-        Err(e) => println!("onnxruntime timing off the grid skipped: {e}"),
-    }
+    let off_grid = match Peer::start(python, "ort_bench.py", &args.iter().map(String::as_str).collect::<Vec<_>>()) {
+        Ok(peer) => {
+            t.ort_off_grid_s = peer.header["median_s_per_batch"].as_f64();
+            Some(peer)
+        }
+        Err(e) => {
+            println!("onnxruntime timing off the grid skipped: {e}");
+            None
+        }
+    };
+    t.peers = on_grid.zip(off_grid);
     write_npy(&xin, x).expect("writing the inputs");
     let samples = plan.qonnx_samples.to_string();
     match run_python(python, "qonnx_latency.py", &[MODEL, &s(&xin), "--samples", &samples]) {
@@ -168,9 +189,9 @@ fn python_side(
 fn bench(c: &mut Criterion) {
     let full = std::env::args().any(|a| a == "--bench");
     let plan = if full {
-        Plan { batch: 10_000, ort_reps: 30, ort_single: 3000, qonnx_samples: 20 }
+        Plan { batch: 10_000, ort_reps: 5, ort_single: 3000, qonnx_samples: 20, rounds: 20, runs: 10 }
     } else {
-        Plan { batch: 100, ort_reps: 2, ort_single: 10, qonnx_samples: 2 }
+        Plan { batch: 100, ort_reps: 2, ort_single: 10, qonnx_samples: 2, rounds: 2, runs: 1 }
     };
     let model = Model::load(MODEL).expect("loading testdata/models/qkeras_jettagging.onnx");
     let exec = Executor::new(&model).expect("preparing the model");
@@ -198,7 +219,7 @@ fn bench(c: &mut Criterion) {
     }
 
     let python = reference_python();
-    let py = match &python {
+    let mut py = match &python {
         Some(p) => python_side(p, &model, &x, &x_off, &ours, &plan),
         None => {
             println!(
@@ -261,6 +282,28 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
+    // The batches again, in turn with onnxruntime's when it runs: these figures make the table.
+    if let Some((on_grid, off_grid)) = py.peers.as_mut() {
+        let exec = &exec;
+        let mut calls: Vec<_> = [(false, false), (true, false), (false, true)]
+            .into_iter()
+            .map(|(exact, off)| {
+                let (o, input) = (opts(exact, true), if off { &batch_off_in } else { &batch_in });
+                move || {
+                    std::hint::black_box(exec.run(std::hint::black_box(input), &o).expect("run"));
+                }
+            })
+            .collect();
+        let mut ours: Vec<(usize, &mut dyn FnMut())> =
+            calls.iter_mut().map(|f| (plan.runs, f as &mut dyn FnMut())).collect();
+        let mut peers = [(plan.runs, on_grid), (plan.runs, off_grid)];
+        let (mut theirs, mine) = interleave(&mut peers, plan.rounds, &mut ours).expect("onnxruntime stopped");
+        py.ort_batch_s = Some(median(&mut theirs[0]));
+        py.ort_off_grid_s = Some(median(&mut theirs[1]));
+        batch_times = mine.try_into().expect("three batch timings");
+    }
+    py.peers = None;
+
     // Summary.
     let n = plan.batch as f64;
     let ir_f32 = median(&mut batch_times[0]);
@@ -304,11 +347,16 @@ fn bench(c: &mut Criterion) {
         "The QKeras jet tagger, batch of 10,000 and one sample",
         &format!(
             "`qkeras_jettagging.onnx` (16→64→32→32→5, 11 `Quant` nodes) on seeded inputs on the reference \
-             set's 2^−10 grid, and on a second batch off the grid. `qonnx-ir`'s executor (criterion medians) \
-             against onnxruntime on the QCDQ form of the same model (median of {} batch runs, one \
-             intra-op thread) and Python qonnx's `execute_onnx` (one sample at a time: it is a \
-             per-node Python interpreter, {} samples). Outputs compared before timing: {}.",
-            plan.ort_reps,
+             set's 2^−10 grid, and on a second batch off the grid. `qonnx-ir`'s executor against \
+             onnxruntime on the QCDQ form of the same model (one intra-op thread), the batches timed \
+             in turn: {} rounds, each {} batches of onnxruntime on and off the grid, then {} of each \
+             `qonnx-ir` form; medians. Single samples: criterion median for `qonnx-ir`, median of \
+             {} runs for onnxruntime, and Python qonnx's `execute_onnx` (a per-node Python \
+             interpreter, {} samples). Outputs compared before timing: {}.",
+            plan.rounds,
+            plan.runs,
+            plan.runs,
+            plan.ort_single,
             plan.qonnx_samples,
             py.max_abs_diff
                 .map_or("not compared".into(), |d| format!("largest |difference| {d:e} (tolerance {TOLERANCE:e})"))

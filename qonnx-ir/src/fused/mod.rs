@@ -27,6 +27,7 @@
 //! uses chains whenever intermediates are not asked for.
 
 mod exact;
+mod portable;
 mod softmax;
 #[cfg(test)]
 mod tests;
@@ -215,6 +216,23 @@ impl DenseStage {
         match &self.quant {
             Some(q) => quant_round_fast(v, q.s, q.z, q.lo, q.hi),
             None => v,
+        }
+    }
+
+    /// [`DenseStage::tail`] on one row's product sums `src` (columns `0..n`) into `out`, an
+    /// operation at a time over the row, so that the compiler vectorizes each: the same float32
+    /// operations on each element, in the same order.
+    #[inline(always)]
+    fn tails_row(&self, src: &[f32], out: &mut [f32]) {
+        out.copy_from_slice(src);
+        if let Some(b) = &self.bias {
+            out.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+        }
+        if self.relu {
+            out.iter_mut().for_each(|v| *v = if *v > 0.0 || v.is_nan() { *v } else { 0.0 });
+        }
+        if let Some(q) = &self.quant {
+            out.iter_mut().for_each(|v| *v = quant_round_fast(*v, q.s, q.z, q.lo, q.hi));
         }
     }
 
@@ -476,55 +494,26 @@ fn dense_f32(be: Backend, st: &DenseStage, x: &[f32], xs: usize, rows: usize, ds
         // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
         #[allow(unsafe_code)]
         Backend::Avx2 => unsafe { x86::dense_f32_avx2(st, x, xs, rows, dst) },
-        Backend::Portable => dense_f32_portable(st, x, xs, rows, dst),
+        Backend::Portable => portable::dense_f32(st, x, xs, rows, dst),
     }
 }
 
 /// The tails of product sums computed elsewhere (`acc`, `rows × n`).
 fn tails_from(be: Backend, st: &DenseStage, acc: &[f32], rows: usize, dst: Dst<'_>) -> bool {
-    match be {
+    match (be, dst) {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the CPU has AVX-512F (`Backend::detect`).
         #[allow(unsafe_code)]
-        Backend::Avx512 { .. } => unsafe { x86::tails_from(st, acc, rows, dst) },
-        _ => tails_from_portable(st, acc, rows, dst),
-    }
-}
-
-/// [`dense_f32`] in plain Rust: per row and panel, the products summed in ascending order.
-#[inline(always)]
-fn dense_f32_portable(st: &DenseStage, x: &[f32], xs: usize, rows: usize, mut dst: Dst<'_>) -> bool {
-    let k = st.k;
-    let mut ok = true;
-    for r in 0..rows {
-        let xr = &x[r * xs..r * xs + k];
-        for (p, panel) in st.wp.chunks_exact(k * PANEL).enumerate() {
-            let mut acc = [0f32; PANEL];
-            for (&a, wr) in xr.iter().zip(panel.chunks_exact(PANEL)) {
-                for (c, &w) in acc.iter_mut().zip(wr) {
-                    *c += a * w;
-                }
-            }
-            let c0 = p * PANEL;
-            let cols = if matches!(dst, Dst::Codes { .. }) { PANEL } else { PANEL.min(st.n - c0) };
-            for (j, &v) in acc.iter().enumerate().take(cols) {
-                ok &= st.tail_to(c0 + j, v, &mut dst, r);
-            }
+        (Backend::Avx512 { .. }, dst) => unsafe { x86::tails_from(st, acc, rows, dst) },
+        #[cfg(target_arch = "x86_64")]
+        (Backend::Avx2, Dst::F32 { data, stride }) => {
+            // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
+            #[allow(unsafe_code)]
+            unsafe {
+                x86::tails_from_avx2(st, acc, rows, data, stride)
+            };
+            true
         }
+        (_, dst) => portable::tails_from(st, acc, rows, dst),
     }
-    ok
-}
-
-/// [`tails_from`] in plain Rust.
-#[inline(always)]
-fn tails_from_portable(st: &DenseStage, acc: &[f32], rows: usize, mut dst: Dst<'_>) -> bool {
-    let mut ok = true;
-    for r in 0..rows {
-        let cols = if matches!(dst, Dst::Codes { .. }) { st.np } else { st.n };
-        for c in 0..cols {
-            let v = if c < st.n { acc[r * st.n + c] } else { 0.0 };
-            ok &= st.tail_to(c, v, &mut dst, r);
-        }
-    }
-    ok
 }

@@ -353,6 +353,31 @@ pub(super) unsafe fn tails_from(st: &DenseStage, acc: &[f32], rows: usize, dst: 
     nan == 0
 }
 
+/// The tail of product sums computed elsewhere (`acc`, `rows × n`) with AVX2, to float rows at
+/// `data` (stride `stride`): byte codes are only handed to AVX-512 VNNI stages.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn tails_from_avx2(st: &DenseStage, acc: &[f32], rows: usize, data: &mut [f32], stride: usize) {
+    let n = st.n;
+    for (src, out) in acc.chunks_exact(n).take(rows).zip(data.chunks_mut(stride)) {
+        let out = &mut out[..n];
+        for c0 in (0..n).step_by(8) {
+            let left = (n - c0).min(8);
+            let mut buf = [0f32; 8];
+            buf[..left].copy_from_slice(&src[c0..c0 + left]);
+            // SAFETY: the caller has AVX2; `buf` holds 8 values; `c0 + 8 <= np` (`np` is a
+            // multiple of 16 at least `n`), as `tail_avx2` needs.
+            unsafe {
+                let v = tail_avx2(st, c0, _mm256_loadu_ps(buf.as_ptr()));
+                _mm256_storeu_ps(buf.as_mut_ptr(), v);
+            }
+            out[c0..c0 + left].copy_from_slice(&buf[..left]);
+        }
+    }
+}
+
 /// Bias, ReLU and quantizer on the product sums `v` of columns `c0 .. c0+8` with AVX2: the
 /// operations of [`tail`] on 8 lanes (`vroundps` rounds to nearest even and keeps the sign of a
 /// zero result, as `vrndscaleps` does).
@@ -442,7 +467,7 @@ unsafe fn f32_block_avx2<const R: usize>(
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn dense_f32_avx2(st: &DenseStage, x: &[f32], xs: usize, rows: usize, dst: Dst<'_>) -> bool {
     let Dst::F32 { data, stride } = dst else {
-        return super::dense_f32_portable(st, x, xs, rows, dst);
+        return super::portable::dense_f32(st, x, xs, rows, dst);
     };
     if rows == 0 {
         return true;
