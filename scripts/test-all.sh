@@ -35,23 +35,27 @@ step "the book (mdbook build, mdbook test)" bash scripts/book.sh
 fuzz_features=()
 if [ ${#features[@]} -gt 0 ]; then fuzz_features=(--features hdf5); fi
 step "fuzz targets (cargo check)" cargo check --manifest-path fuzz/Cargo.toml --bins ${fuzz_features[@]+"${fuzz_features[@]}"}
-# The kernels for CPUs other than x86-64 keep compiling for aarch64, and the integer engine's
-# NEON kernels (its portable level there) give the reference path's integers: its kernel tests,
-# built for aarch64 and run in qemu's user-mode emulator (correctness only; timings under
-# emulation mean nothing).
+# The kernels for CPUs other than x86-64 keep compiling for aarch64, the integer engine's NEON
+# kernels (its portable level there) give the reference path's integers, and qonnx-ir's fused
+# chains (their portable kernels there) the separate ops' floats: their kernel tests, built for
+# aarch64 and run in qemu's user-mode emulator (correctness only; timings under emulation mean
+# nothing).
 aarch64_check() {
   rustup target add aarch64-unknown-linux-gnu >/dev/null
   export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
   cargo check --target aarch64-unknown-linux-gnu -p qonnx-ir -p hawq-core -p hls-backend --lib
   if command -v qemu-aarch64 >/dev/null; then
-    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
-      cargo test --target aarch64-unknown-linux-gnu -p hawq-core --test integer_packed
+    (
+      export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+      export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+      cargo test --target aarch64-unknown-linux-gnu -p hawq-core --test integer_packed &&
+        cargo test --target aarch64-unknown-linux-gnu -p qonnx-ir --lib fused
+    )
   elif [ "${CI:-}" = true ]; then
     echo "error: qemu-aarch64 is missing (scripts/setup-system.sh installs qemu-user)" >&2
     return 1
   else
-    echo "SKIPPED aarch64 integer_packed: qemu-aarch64 missing (apt-get install qemu-user)" | tee -a "$TEST_SKIP_LOG"
+    echo "SKIPPED aarch64 kernel tests: qemu-aarch64 missing (apt-get install qemu-user)" | tee -a "$TEST_SKIP_LOG"
   fi
 }
 step "aarch64 check and NEON tests (qemu)" aarch64_check
