@@ -35,11 +35,11 @@ step "the book (mdbook build, mdbook test)" bash scripts/book.sh
 fuzz_features=()
 if [ ${#features[@]} -gt 0 ]; then fuzz_features=(--features hdf5); fi
 step "fuzz targets (cargo check)" cargo check --manifest-path fuzz/Cargo.toml --bins ${fuzz_features[@]+"${fuzz_features[@]}"}
-# The kernels for CPUs other than x86-64 keep compiling for aarch64, the integer engine's NEON
-# kernels (its portable level there) give the reference path's integers, and qonnx-ir's fused
-# chains (their portable kernels there) the separate ops' floats: their kernel tests, built for
-# aarch64 and run in qemu's user-mode emulator (correctness only; timings under emulation mean
-# nothing).
+# The kernels for CPUs other than x86-64 keep compiling for aarch64, and their tests pass there:
+# the shared NEON dense kernel (qonnx-ir's simd::dense16) and the integer engine and HLS emulator
+# on it (their portable level there) give the reference paths' integers, qonnx-ir's fused chains
+# (their portable kernels there) the separate ops' floats. Built for aarch64 and run in qemu's
+# user-mode emulator (correctness only; timings under emulation mean nothing).
 aarch64_check() {
   rustup target add aarch64-unknown-linux-gnu >/dev/null
   export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
@@ -49,7 +49,8 @@ aarch64_check() {
       export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
       export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
       cargo test --target aarch64-unknown-linux-gnu -p hawq-core --test integer_packed &&
-        cargo test --target aarch64-unknown-linux-gnu -p qonnx-ir --lib fused
+        cargo test --target aarch64-unknown-linux-gnu -p qonnx-ir --lib -- fused simd::dense16 &&
+        cargo test --target aarch64-unknown-linux-gnu -p hls-backend --test emulator_levels
     )
   elif [ "${CI:-}" = true ]; then
     echo "error: qemu-aarch64 is missing (scripts/setup-system.sh installs qemu-user)" >&2

@@ -8,13 +8,9 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocks;
-#[cfg(target_arch = "aarch64")]
-mod neon;
 mod packed;
 mod portable;
 mod prepared;
-#[cfg(target_arch = "x86_64")]
-mod sse2;
 
 pub use prepared::PreparedMlp;
 

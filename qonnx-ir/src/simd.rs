@@ -8,6 +8,8 @@
 //! without it run. Unset (or set to something else), nothing is capped. Components that take a
 //! level explicitly (such as `IntegerMlp::prepare_with`) check it with [`Simd::supported`].
 
+pub mod dense16;
+
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -19,9 +21,10 @@ use crate::error::{Error, Result};
 pub enum Simd {
     /// The reference loops: scalar, 64-bit arithmetic where 32 bits could overflow.
     Reference,
-    /// Plain Rust written for the compiler to vectorize on any CPU (SSE2 on x86-64, NEON on
-    /// aarch64), on the same packed data as the x86 kernels; the integer engine's multiply-adds
-    /// are NEON intrinsics on aarch64 (`smlal`), tested there in qemu.
+    /// The baseline SIMD of the architecture, which needs no detection, on the same packed data
+    /// as the x86 kernels: the 16-bit integer multiply-adds of the integer engine and the HLS
+    /// emulator in SSE2 (`pmaddwd`) on x86-64 and NEON (`smlal`) on aarch64 ([`dense16`]), the
+    /// rest plain Rust that the compiler vectorizes for the target. Tested on aarch64 in qemu.
     Portable,
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,

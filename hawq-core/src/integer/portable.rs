@@ -1,18 +1,18 @@
 //! The portable kernels of the packed integer engine: the kernel set that needs no CPU feature
-//! beyond the architecture's baseline. The layer's multiply-adds are in the baseline SIMD where
-//! the architecture has one (SSE2 intrinsics on x86-64, `super::sse2`; NEON on aarch64,
-//! `super::neon`); elsewhere they are the plain Rust loops of [`run_layer`], which the compiler
-//! vectorizes for what the target has (the tests run them on every target). Activations are
-//! packed as two 16-bit words per 32-bit lane ([`Lanes::I16`]; models are packed without bytes
-//! for these kernels); each word pair is multiplied with its weight pair and both products are
-//! added, as `pmaddwd` does. The float input packing, the per-lane requantization and the output
-//! packing here are shared by every form of the set and by the AVX2 kernel set.
+//! beyond the architecture's baseline. The layer's multiply-adds are the workspace's shared
+//! baseline kernel ([`qonnx_ir::simd::dense16`]: SSE2 on x86-64, NEON on aarch64, plain loops
+//! elsewhere) on activations packed as two 16-bit words per 32-bit lane ([`Lanes::I16`]; models
+//! are packed without bytes for these kernels), [`CHANNELS`] channels at a time. The float input
+//! packing, the per-lane requantization and the output packing here are shared with the AVX2
+//! kernel set.
 //!
 //! Every sum is proven to fit `i32` when the model is packed ([`super::packed`]); the
 //! arithmetic wraps (a pair of products may reach 2^31 on its own, the final sum cannot), so the
 //! results are the reference path's bit for bit.
 
 #![allow(unsafe_code)] // The kernel-set trait's methods are `unsafe`; these need no CPU feature.
+use qonnx_ir::simd::dense16;
+
 use super::blocks::{self, InputQuant, Kernels};
 use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
 
@@ -29,14 +29,7 @@ pub(crate) struct Portable;
 impl Kernels for Portable {
     #[inline(always)]
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-        // The multiply-adds in the baseline SIMD of the architecture: NEON on aarch64, SSE2 on
-        // x86-64; elsewhere the loops below, which the compiler vectorizes for the target.
-        #[cfg(target_arch = "aarch64")]
-        super::neon::run_layer(layer, x, y);
-        #[cfg(target_arch = "x86_64")]
-        super::sse2::run_layer(layer, x, y);
-        #[cfg(not(any(target_arch = "aarch64", target_arch = "x86_64")))]
-        run_layer(layer, x, y);
+        run_layer(layer, x, y, dense16::dense);
     }
 
     #[inline(always)]
@@ -63,14 +56,15 @@ pub(crate) fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
     }
 }
 
-/// The portable kernel set with the plain loops of [`run_layer`] on every target, for the tests.
+/// The portable kernel set with the plain loops of [`dense16::dense_plain`] on every target, for
+/// the tests.
 #[cfg(test)]
 struct Plain;
 
 #[cfg(test)]
 impl Kernels for Plain {
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-        run_layer(layer, x, y);
+        run_layer(layer, x, y, dense16::dense_plain);
     }
 
     unsafe fn pack_f32(&self, p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
@@ -78,7 +72,7 @@ impl Kernels for Plain {
     }
 }
 
-/// [`blocks::run_int`] on the plain loops of [`run_layer`], whatever the target.
+/// [`blocks::run_int`] on the plain loops of [`dense16::dense_plain`], whatever the target.
 #[cfg(test)]
 pub(crate) fn run_int_plain(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
     // SAFETY: the plain loops need no CPU feature.
@@ -126,66 +120,18 @@ pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usiz
     bad == 0
 }
 
+/// The shared kernels' block of samples is the engine's.
+const _: () = assert!(BLOCK == dense16::BLOCK && CHANNELS.is_multiple_of(dense16::GROUP));
+
 /// One layer on one block ([`Kernels::layer`]), 16-bit word pairs in, [`CHANNELS`] outputs at a
-/// time.
-/// Only targets other than x86-64 and aarch64 run these loops; the tests run them everywhere
-/// ([`run_int_plain`]).
+/// time: their sums by `dense` (a form of [`dense16::dense`]), then [`finish_group`].
 #[inline(always)]
-#[cfg_attr(any(target_arch = "aarch64", target_arch = "x86_64"), allow(dead_code))]
-pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32], dense: dense16::DenseFn) {
     debug_assert_eq!(layer.lanes_in, Lanes::I16);
-    let stride = layer.d_out_pad;
-    let x = halves(&x[..layer.words_in * BLOCK]);
-    for j0 in (0..stride).step_by(CHANNELS) {
+    let x = &x[..layer.words_in * BLOCK];
+    for j0 in (0..layer.d_out_pad).step_by(CHANNELS) {
         let mut acc = [[0i32; BLOCK]; CHANNELS];
-        for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + CHANNELS]) {
-            *a = [b; BLOCK];
-        }
-        for (g, xg) in x.chunks_exact(2 * BLOCK).enumerate() {
-            let wg = &layer.weight[g * stride + j0..g * stride + j0 + CHANNELS];
-            for (a, &w) in acc.iter_mut().zip(wg) {
-                let (wl, wh) = (i32::from(w as i16), w >> 16);
-                // Each sample's word pair times the weight pair, both products added: the form
-                // that compilers lower to `pmaddwd` on x86-64.
-                for (ar, xv) in a.iter_mut().zip(xg.chunks_exact(2)) {
-                    let (xl, xh) = (i32::from(xv[LOW]), i32::from(xv[1 - LOW]));
-                    *ar = ar.wrapping_add(xl.wrapping_mul(wl).wrapping_add(xh.wrapping_mul(wh)));
-                }
-            }
-        }
-        finish_group(layer, j0, &mut acc, y);
-    }
-}
-
-/// The index of a 32-bit word's low 16-bit half in memory.
-const LOW: usize = if cfg!(target_endian = "little") { 0 } else { 1 };
-
-/// `x` as its 16-bit halves, in memory order (the low half of each word at [`LOW`]).
-#[inline(always)]
-fn halves(x: &[i32]) -> &[i16] {
-    // SAFETY: `i16` is no more aligned than `i32`, has no invalid bit patterns, and the slice
-    // covers exactly the bytes of `x`, borrowed for as long as `x`.
-    unsafe { std::slice::from_raw_parts(x.as_ptr().cast::<i16>(), 2 * x.len()) }
-}
-
-/// One layer on one block for kernels that compute `G` channels and `span_len` samples at a
-/// time: `span(j0, h, acc)` writes the accumulators (bias included) of channels `j0..j0 + G`,
-/// samples `h..h + span_len`, into `acc`; each group of channels is then finished by
-/// [`finish_group`]. The SSE2 and NEON forms of the set run on this.
-#[inline(always)]
-#[cfg_attr(not(any(target_arch = "aarch64", target_arch = "x86_64")), allow(dead_code))]
-pub(crate) fn run_layer_by_spans<const G: usize>(
-    layer: &PackedLayer,
-    y: &mut [i32],
-    span_len: usize,
-    mut span: impl FnMut(usize, usize, &mut [[i32; BLOCK]; G]),
-) {
-    debug_assert_eq!(layer.lanes_in, Lanes::I16);
-    for j0 in (0..layer.d_out_pad).step_by(G) {
-        let mut acc = [[0i32; BLOCK]; G];
-        for h in (0..BLOCK).step_by(span_len) {
-            span(j0, h, &mut acc);
-        }
+        dense(x, &layer.weight, &layer.bias, j0, &mut acc);
         finish_group(layer, j0, &mut acc, y);
     }
 }

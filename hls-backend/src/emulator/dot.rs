@@ -3,13 +3,16 @@
 //! Inputs come as pairs of consecutive 16-bit inputs in one 32-bit word per sample
 //! (`[n_in / 2][TILE]`), weights as the matching pairs (`[n_in / 2][n_pad]`); each kernel
 //! multiplies both halves and adds both products into 32-bit accumulators (`vpdpwssd` on
-//! AVX-512 VNNI, `vpmaddwd` + `vpaddd` on AVX2, plain Rust elsewhere). The lowering sized the
-//! accumulator so that no sum overflows it; a lone pair of `−2^15 · −2^15` products may wrap,
-//! and the final, fitting sum undoes the wrap. So every kernel gives the per-sample path's bits.
+//! AVX-512 VNNI, `vpmaddwd` + `vpaddd` on AVX2, the workspace's shared baseline kernel
+//! elsewhere). The lowering sized the accumulator so that no sum overflows it; a lone pair of
+//! `−2^15 · −2^15` products may wrap, and the final, fitting sum undoes the wrap. So every kernel
+//! gives the per-sample path's bits.
 #![allow(unsafe_code)] // SIMD intrinsics behind runtime feature detection (`Simd::check`).
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
+
+use qonnx_ir::simd::dense16;
 
 use super::tile::TILE;
 
@@ -42,31 +45,18 @@ pub(super) trait Dense16 {
     unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]);
 }
 
-/// Plain Rust, vectorized by the compiler for the target.
+/// The workspace's shared kernel in the baseline SIMD of the target
+/// ([`qonnx_ir::simd::dense16`]: SSE2 on x86-64, NEON on aarch64, plain loops elsewhere).
 pub(super) struct Portable;
+
+/// The shared kernel's block of samples is the tile, and its channel group divides ours.
+const _: () = assert!(TILE == dense16::BLOCK && CHANNELS.is_multiple_of(dense16::GROUP));
 
 impl Dense16 for Portable {
     #[inline(always)]
     unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
-        let n_pad = bias.len();
-        for j0 in (0..n_pad).step_by(CHANNELS) {
-            let mut a = [[0i32; TILE]; CHANNELS];
-            for (ac, &b) in a.iter_mut().zip(&bias[j0..j0 + CHANNELS]) {
-                *ac = [b; TILE];
-            }
-            for (g, xg) in words.chunks_exact(TILE).enumerate() {
-                for (ac, &w) in a.iter_mut().zip(&pairs[g * n_pad + j0..g * n_pad + j0 + CHANNELS]) {
-                    let (wl, wh) = ((w << 16) >> 16, w >> 16);
-                    for (ar, &x) in ac.iter_mut().zip(xg) {
-                        let (xl, xh) = ((x << 16) >> 16, x >> 16);
-                        *ar = ar.wrapping_add(xl.wrapping_mul(wl).wrapping_add(xh.wrapping_mul(wh)));
-                    }
-                }
-            }
-            for (c, ac) in a.iter().enumerate() {
-                acc[(j0 + c) * TILE..(j0 + c + 1) * TILE].copy_from_slice(ac);
-            }
-        }
+        let (rows, _) = acc.as_chunks_mut::<TILE>();
+        dense16::dense(words, pairs, bias, 0, rows);
     }
 }
 
