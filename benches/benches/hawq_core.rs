@@ -175,7 +175,7 @@ fn time(
 
 fn bench(c: &mut Criterion) {
     let smoke = smoke();
-    let (n_train, n_test, ort_rounds) = if smoke { (2048, 200, 2) } else { (usize::MAX, 10_000, 20) };
+    let (n_train, n_test) = if smoke { (2048, 200) } else { (usize::MAX, 10_000) };
     let train_set = data(Split::TrainVal, n_train);
     let test = data(Split::Test, n_test);
 
@@ -206,7 +206,8 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(test.len() as u64));
     let mut rows: Vec<Row> = Vec::new();
     let mut ort_version = None;
-    let (rounds, runs) = if smoke { (2, 1) } else { (ort_rounds, 10) };
+    // Rounds of onnxruntime and engine batches in turn, and batches of each a round.
+    let (rounds, runs) = if smoke { (2, 1) } else { (20, 10) };
     for (mode, label) in [(ScaleMode::PowerOfTwo, "power-of-two"), (ScaleMode::Dyadic, "dyadic")] {
         let int = integer_model(mode, &train_set);
         let reference = int.predict_reference(&test.features).expect("reference");
