@@ -76,10 +76,10 @@ pub(super) fn tails_from(st: &DenseStage, acc: &[f32], rows: usize, mut dst: Dst
         }
         return true;
     }
+    // Byte codes: every column of the padded row.
     let mut ok = true;
     for r in 0..rows {
-        let cols = if matches!(dst, Dst::Codes { .. }) { st.np } else { st.n };
-        for c in 0..cols {
+        for c in 0..st.np {
             let v = if c < st.n { acc[r * st.n + c] } else { 0.0 };
             ok &= st.tail_to(c, v, &mut dst, r);
         }
