@@ -85,22 +85,14 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     let x = &x[..layer.words_in * BLOCK];
     let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
     let (lo_f, hi_f) = (_mm256_set1_pd(f64::from(layer.lo)), _mm256_set1_pd(f64::from(layer.hi)));
+    assert!(
+        stride.is_multiple_of(GROUP) && layer.weight.len() >= layer.words_in * stride && layer.bias.len() >= stride
+    );
     for j0 in (0..stride).step_by(GROUP) {
         for h in (0..BLOCK).step_by(HALF) {
-            let mut acc = [[_mm256_setzero_si256(); 2]; GROUP];
-            for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + GROUP]) {
-                *a = [_mm256_set1_epi32(b); 2];
-            }
-            for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
-                let xv = [load(&xg[h..]), load(&xg[h + 8..])];
-                let wg = &layer.weight[g * stride + j0..g * stride + j0 + GROUP];
-                for (a, &w) in acc.iter_mut().zip(wg) {
-                    let w = _mm256_set1_epi32(w);
-                    for (ah, &xh) in a.iter_mut().zip(&xv) {
-                        *ah = _mm256_add_epi32(*ah, _mm256_madd_epi16(xh, w));
-                    }
-                }
-            }
+            // SAFETY: checked above: `x` holds `words_in` blocks, `weight` `words_in` rows of
+            // `stride` words, and `j0 + GROUP <= stride`, `h + HALF <= BLOCK`.
+            let mut acc = unsafe { accumulate(layer, x, j0, h) };
             for (a, r) in acc.iter_mut().zip(&layer.rq[j0..j0 + GROUP]) {
                 for ah in a.iter_mut() {
                     *ah = if layer.float {
@@ -138,6 +130,40 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             }
         }
     }
+}
+
+/// The sums of output channels `j0..j0 + GROUP` on samples `h..h + HALF` of the block: the
+/// bias plus every input word pair times its weight pair.
+///
+/// # Safety
+/// `x` must hold `layer.words_in` blocks, `layer.weight` `words_in` rows of `d_out_pad` words,
+/// `layer.bias` `d_out_pad` words; `j0 + GROUP <= d_out_pad`, `h + HALF <= BLOCK`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn accumulate(layer: &PackedLayer, x: &[i32], j0: usize, h: usize) -> [[__m256i; 2]; GROUP] {
+    let stride = layer.d_out_pad;
+    let mut acc = [[_mm256_setzero_si256(); 2]; GROUP];
+    // SAFETY: every pointer below stays inside the slices, by the function's contract.
+    unsafe {
+        let b = layer.bias.as_ptr().add(j0);
+        for (c, a) in acc.iter_mut().enumerate() {
+            *a = [_mm256_set1_epi32(*b.add(c)); 2];
+        }
+        let mut xp = x.as_ptr().add(h);
+        let mut wp = layer.weight.as_ptr().add(j0);
+        for _ in 0..layer.words_in {
+            let xv = [_mm256_loadu_si256(xp.cast()), _mm256_loadu_si256(xp.add(8).cast())];
+            for (c, a) in acc.iter_mut().enumerate() {
+                let w = _mm256_set1_epi32(*wp.add(c));
+                for (ah, &xh) in a.iter_mut().zip(&xv) {
+                    *ah = _mm256_add_epi32(*ah, _mm256_madd_epi16(xh, w));
+                }
+            }
+            xp = xp.add(BLOCK);
+            wp = wp.add(stride);
+        }
+    }
+    acc
 }
 
 /// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` in 32-bit lanes (the
