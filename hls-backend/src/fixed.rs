@@ -342,6 +342,70 @@ pub fn cast_slice<S: Copy + Into<i64>>(ty: &FixedType, from_frac: i32, src: &[S]
     }
 }
 
+/// [`cast_slice`] for 32-bit sources (the emulator's dense accumulators), with the same results:
+/// into a type of at most 31 bits, in 32-bit lanes where every intermediate provably fits (no
+/// shift, a left shift that wraps, or a right shift of 1 to 31 bits that truncates or rounds
+/// half to even; then saturation or wrapping). 32-bit lanes vectorize on every SIMD level, SSE2
+/// included, where 64-bit compares and arithmetic shifts do not exist. Other cases take
+/// [`cast_slice`].
+///
+/// Why the lanes suffice, for `v` in `i32` and a right shift by `s` in `1..=31`: `f = v >> s` is
+/// `floor(v / 2^s)`; `f << s` lies in `[v − 2^s + 1, v]` and is a multiple of `2^s`, so it is at
+/// least `i32::MIN`; the remainder lies in `[0, 2^s)`; `|f| ≤ 2^30`, so `f + 1` fits. A left
+/// shift keeps the low 32 bits of `v · 2^shift`, of which a wrap to at most 31 bits keeps fewer.
+#[inline(always)]
+pub fn cast_slice_i32(ty: &FixedType, from_frac: i32, src: &[i32], dst: &mut [i64]) {
+    let shift = ty.frac() - from_frac;
+    let handled = ty.width <= 31
+        && (-31..=31).contains(&shift)
+        && match (shift.signum(), ty.rounding) {
+            (0, _) => overflow_i32(ty, src, dst, |v| v),
+            (1, _) => ty.overflow == Overflow::Wrap && overflow_i32(ty, src, dst, |v| v.wrapping_shl(shift as u32)),
+            (_, Rounding::Trn) => overflow_i32(ty, src, dst, |v| v >> -shift),
+            (_, Rounding::RndConv) => {
+                let s = -shift;
+                let half = 1i32 << (s - 1);
+                overflow_i32(ty, src, dst, |v| {
+                    let f = v >> s;
+                    let rem = v - (f << s);
+                    f + (i32::from(rem > half) | (i32::from(rem == half) & (f & 1)))
+                })
+            }
+            _ => false,
+        };
+    if !handled {
+        cast_slice(ty, from_frac, src, dst);
+    }
+}
+
+/// `dst = overflow(round(src))` in 32-bit lanes for a type of at most 31 bits (saturation or
+/// wrapping); `false`, with nothing written, for the other overflow modes.
+#[inline(always)]
+fn overflow_i32(ty: &FixedType, src: &[i32], dst: &mut [i64], round: impl Fn(i32) -> i32) -> bool {
+    debug_assert!(ty.width <= 31);
+    let (lo, hi) = (ty.min_raw() as i32, ty.max_raw() as i32);
+    let up = 32 - ty.width;
+    match ty.overflow {
+        Overflow::Sat => map_i32(src, dst, |v| round(v).clamp(lo, hi)),
+        Overflow::SatSym => {
+            let lo = if ty.signed { lo + 1 } else { lo };
+            map_i32(src, dst, |v| round(v).clamp(lo, hi))
+        }
+        Overflow::Wrap if ty.signed => map_i32(src, dst, |v| (round(v) << up) >> up),
+        Overflow::Wrap => map_i32(src, dst, |v| (((round(v) as u32) << up) >> up) as i32),
+        Overflow::SatZero => return false,
+    }
+    true
+}
+
+/// `dst[k] = f(src[k])`, widened: one straight loop per `f`, for the compiler to vectorize.
+#[inline(always)]
+fn map_i32(src: &[i32], dst: &mut [i64], f: impl Fn(i32) -> i32) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = i64::from(f(v));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +442,43 @@ mod tests {
                         let mut out = vec![0; vals.len()];
                         cast_slice(&t, from, &vals, &mut out);
                         let want: Vec<i64> = vals.iter().map(|&v| t.cast(v, from)).collect();
+                        assert_eq!(out, want, "{t} from {from}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cast_slice_i32_equals_cast() {
+        // The ends of i32, values around powers of two and ties, and a spread between.
+        let mut vals: Vec<i32> = vec![i32::MIN, i32::MIN + 1, i32::MAX, i32::MAX - 1, 0, 1, -1];
+        for b in 1..31 {
+            for d in [-1, 0, 1] {
+                vals.extend([(1i32 << b) + d, -(1i32 << b) + d, (3i32 << (b - 1)) + d, -(3i32 << (b - 1)) + d]);
+            }
+        }
+        vals.extend((-2000..2000).map(|k: i32| k.wrapping_mul(1_234_567)));
+        let wide: Vec<i64> = vals.iter().map(|&v| i64::from(v)).collect();
+        for rounding in Rounding::ALL {
+            for overflow in Overflow::ALL {
+                for (w, i, signed) in [
+                    (1, 1, false),
+                    (2, 1, true),
+                    (6, 0, false),
+                    (8, 3, true),
+                    (16, 6, true),
+                    (31, 9, true),
+                    (31, 31, false),
+                    (32, 12, true),
+                    (40, 20, true),
+                ] {
+                    let t = FixedType::new(w, i, signed).unwrap().with_modes(rounding, overflow);
+                    for shift in -34..=34 {
+                        let from = t.frac() - shift;
+                        let mut out = vec![0; vals.len()];
+                        cast_slice_i32(&t, from, &vals, &mut out);
+                        let want: Vec<i64> = wide.iter().map(|&v| t.cast(v, from)).collect();
                         assert_eq!(out, want, "{t} from {from}");
                     }
                 }

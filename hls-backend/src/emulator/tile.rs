@@ -10,7 +10,7 @@ use qonnx_ir::Simd;
 
 use super::dot::{self, Dense16};
 use super::{Emulator, Plan};
-use crate::fixed::cast_slice;
+use crate::fixed::{cast_slice, cast_slice_i32};
 use crate::model::LayerKind;
 
 /// Samples a tile holds.
@@ -64,6 +64,8 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
             }
         }
         let (mut n, mut frac) = (n_in, e.model.input_type.frac());
+        // The width of the type the current values belong to.
+        let mut bits = e.model.input_type.width;
         for (li, (l, plan)) in e.model.layers.iter().zip(&e.plans).enumerate() {
             let (cur, next) = (&a[..n * TILE], &mut b[..l.n_out * TILE]);
             let ty = l.out_type;
@@ -86,7 +88,7 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
                     let acc = &mut acc32[..bias_pad.len() * TILE];
                     // SAFETY: `run`'s caller checked the kernel's level.
                     unsafe { kernel.dense(&words[..w * TILE], pairs, bias_pad, acc) };
-                    cast_slice(&ty, d.acc_type.frac(), &acc[..l.n_out * TILE], next);
+                    cast_slice_i32(&ty, d.acc_type.frac(), &acc[..l.n_out * TILE], next);
                 }
                 (Plan::Affine { scale, shift, prod_shift, bias_shift }, LayerKind::Affine(af)) => {
                     let t = &mut acc64;
@@ -103,6 +105,14 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
                         *o = v.max(0);
                     }
                 }
+                // Values of at most 31 bits are cast in 32-bit lanes (see `cast_slice_i32`).
+                (Plan::Cast, _) if bits <= 31 => {
+                    let narrow = &mut acc32[..n * TILE];
+                    for (o, &v) in narrow.iter_mut().zip(cur) {
+                        *o = v as i32;
+                    }
+                    cast_slice_i32(&ty, frac, narrow, next);
+                }
                 (Plan::Cast, _) => cast_slice(&ty, frac, cur, next),
                 _ => {
                     for r in 0..TILE {
@@ -117,6 +127,13 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
                 }
             }
             std::mem::swap(&mut a, &mut b);
+            // Dense, affine and cast layers cast into their output type; a ReLU keeps its input's
+            // values (clamped below at 0); nothing is assumed of the others' values.
+            bits = match plan {
+                Plan::Dense16 { .. } | Plan::Dense { .. } | Plan::Affine { .. } | Plan::Cast => ty.width,
+                Plan::Relu => bits,
+                Plan::Softmax { .. } | Plan::Argmax => 64,
+            };
             (n, frac) = (l.n_out, ty.frac());
         }
         for r in 0..rows {
