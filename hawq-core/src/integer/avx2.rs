@@ -1,9 +1,8 @@
 //! AVX2 kernels of the packed integer engine: activations as two 16-bit words per 32-bit lane
-//! ([`Lanes::I16`]; models are packed without bytes for this set), `vpmaddwd` multiplying them
-//! with a broadcast weight word pair and adding both products into 32-bit lanes, `vpaddd` into
-//! the accumulators. A block of [`BLOCK`] samples is taken in halves of 16 (two 256-bit vectors)
-//! and 4 output channels at a time, so that the 8 accumulators, the inputs and the weight stay
-//! in the 16 vector registers. Requantization happens in registers: a multiply and shifts in
+//! ([`Lanes::I16`]; models are packed without bytes for this set), summed by the workspace's
+//! shared AVX2 dense kernel ([`dense16::avx2::sums`]: `vpmaddwd` with a broadcast weight word
+//! pair, `vpaddd` into 8 accumulators, 4 output channels × 16 samples a pass, the sums left in
+//! registers). Requantization happens there, in registers: a multiply and shifts in
 //! 32-bit lanes, or float64 where the layer's products need more than 32 bits and are proven
 //! below 2^53; the few layers beyond that take the portable 64-bit lanes.
 //!
@@ -14,14 +13,14 @@
 
 use std::arch::x86_64::*;
 
+use qonnx_ir::simd::dense16::{self, GROUP, avx2::SPAN as HALF};
+
 use super::blocks::{self, InputQuant, Kernels};
 use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp, Rq};
 use super::portable;
 
-/// Output channels a pass computes.
-const GROUP: usize = 4;
-/// Samples a pass computes (two vectors of eight 32-bit lanes).
-const HALF: usize = 16;
+/// The shared kernel's block of samples is the engine's block.
+const _: () = assert!(BLOCK == dense16::BLOCK);
 
 /// The AVX2 kernel set for the block driver.
 struct Avx2;
@@ -85,14 +84,10 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     let x = &x[..layer.words_in * BLOCK];
     let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
     let (lo_f, hi_f) = (_mm256_set1_pd(f64::from(layer.lo)), _mm256_set1_pd(f64::from(layer.hi)));
-    assert!(
-        stride.is_multiple_of(GROUP) && layer.weight.len() >= layer.words_in * stride && layer.bias.len() >= stride
-    );
     for j0 in (0..stride).step_by(GROUP) {
         for h in (0..BLOCK).step_by(HALF) {
-            // SAFETY: checked above: `x` holds `words_in` blocks, `weight` `words_in` rows of
-            // `stride` words, and `j0 + GROUP <= stride`, `h + HALF <= BLOCK`.
-            let mut acc = unsafe { accumulate(layer, x, j0, h) };
+            // SAFETY: this function's own features include AVX2.
+            let mut acc = unsafe { dense16::avx2::sums(x, &layer.weight, &layer.bias[..stride], j0, h) };
             for (a, r) in acc.iter_mut().zip(&layer.rq[j0..j0 + GROUP]) {
                 for ah in a.iter_mut() {
                     *ah = if layer.float {
@@ -130,40 +125,6 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             }
         }
     }
-}
-
-/// The sums of output channels `j0..j0 + GROUP` on samples `h..h + HALF` of the block: the
-/// bias plus every input word pair times its weight pair.
-///
-/// # Safety
-/// `x` must hold `layer.words_in` blocks, `layer.weight` `words_in` rows of `d_out_pad` words,
-/// `layer.bias` `d_out_pad` words; `j0 + GROUP <= d_out_pad`, `h + HALF <= BLOCK`.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn accumulate(layer: &PackedLayer, x: &[i32], j0: usize, h: usize) -> [[__m256i; 2]; GROUP] {
-    let stride = layer.d_out_pad;
-    let mut acc = [[_mm256_setzero_si256(); 2]; GROUP];
-    // SAFETY: every pointer below stays inside the slices, by the function's contract.
-    unsafe {
-        let b = layer.bias.as_ptr().add(j0);
-        for (c, a) in acc.iter_mut().enumerate() {
-            *a = [_mm256_set1_epi32(*b.add(c)); 2];
-        }
-        let mut xp = x.as_ptr().add(h);
-        let mut wp = layer.weight.as_ptr().add(j0);
-        for _ in 0..layer.words_in {
-            let xv = [_mm256_loadu_si256(xp.cast()), _mm256_loadu_si256(xp.add(8).cast())];
-            for (c, a) in acc.iter_mut().enumerate() {
-                let w = _mm256_set1_epi32(*wp.add(c));
-                for (ah, &xh) in a.iter_mut().zip(&xv) {
-                    *ah = _mm256_add_epi32(*ah, _mm256_madd_epi16(xh, w));
-                }
-            }
-            xp = xp.add(BLOCK);
-            wp = wp.add(stride);
-        }
-    }
-    acc
 }
 
 /// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` in 32-bit lanes (the

@@ -3,7 +3,7 @@
 //! Inputs come as pairs of consecutive 16-bit inputs in one 32-bit word per sample
 //! (`[n_in / 2][TILE]`), weights as the matching pairs (`[n_in / 2][n_pad]`); each kernel
 //! multiplies both halves and adds both products into 32-bit accumulators (`vpdpwssd` on
-//! AVX-512 VNNI, `vpmaddwd` + `vpaddd` on AVX2, the workspace's shared baseline kernel
+//! AVX-512 VNNI; the workspace's shared kernels, [`qonnx_ir::simd::dense16`], on AVX2 and
 //! elsewhere). The lowering sized the accumulator so that no sum overflows it; a lone pair of
 //! `−2^15 · −2^15` products may wrap, and the final, fitting sum undoes the wrap. So every kernel
 //! gives the per-sample path's bits.
@@ -60,7 +60,7 @@ impl Dense16 for Portable {
     }
 }
 
-/// AVX2: 4 channels × 16 samples a pass (8 accumulators in registers).
+/// AVX2: the workspace's shared AVX2 kernel ([`dense16::avx2`]).
 #[cfg(target_arch = "x86_64")]
 pub(super) struct Avx2;
 
@@ -68,44 +68,9 @@ pub(super) struct Avx2;
 impl Dense16 for Avx2 {
     #[inline(always)]
     unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+        let (rows, _) = acc.as_chunks_mut::<TILE>();
         // SAFETY: the caller checked AVX2.
-        unsafe { dense_avx2(words, pairs, bias, acc) }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn dense_avx2(words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
-    let n_pad = bias.len();
-    let load = |x: &[i32]| -> __m256i {
-        let x = &x[..8];
-        // SAFETY: `x` holds 8 values; AVX is enabled in this function (closures inherit it).
-        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
-    };
-    for j0 in (0..n_pad).step_by(4) {
-        for h in (0..TILE).step_by(16) {
-            let mut a = [[_mm256_setzero_si256(); 2]; 4];
-            for (ac, &b) in a.iter_mut().zip(&bias[j0..j0 + 4]) {
-                *ac = [_mm256_set1_epi32(b); 2];
-            }
-            for (g, xg) in words.chunks_exact(TILE).enumerate() {
-                let xv = [load(&xg[h..]), load(&xg[h + 8..])];
-                for (ac, &w) in a.iter_mut().zip(&pairs[g * n_pad + j0..g * n_pad + j0 + 4]) {
-                    let w = _mm256_set1_epi32(w);
-                    for (ah, &xh) in ac.iter_mut().zip(&xv) {
-                        *ah = _mm256_add_epi32(*ah, _mm256_madd_epi16(xh, w));
-                    }
-                }
-            }
-            for (c, ac) in a.iter().enumerate() {
-                for (k, &v) in ac.iter().enumerate() {
-                    let at = (j0 + c) * TILE + h + 8 * k;
-                    let y = &mut acc[at..at + 8];
-                    // SAFETY: `y` holds 8 values.
-                    unsafe { _mm256_storeu_si256(y.as_mut_ptr().cast(), v) };
-                }
-            }
-        }
+        unsafe { dense16::avx2::dense(words, pairs, bias, 0, rows) }
     }
 }
 

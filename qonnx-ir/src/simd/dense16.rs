@@ -1,7 +1,7 @@
 //! The integer dense kernel that the workspace's packed integer paths share (`hawq-core`'s
 //! integer engine and `hls-backend`'s emulator) in the baseline SIMD of each architecture, which
 //! needs no runtime detection: SSE2 on x86-64 (`pmaddwd`), NEON on aarch64 (`smlal`), plain loops
-//! that the compiler vectorizes elsewhere.
+//! that the compiler vectorizes elsewhere; and, for callers that detected it, AVX2 ([`avx2`]).
 //!
 //! The data come in blocks of [`BLOCK`] samples. Inputs are pairs of consecutive 16-bit values in
 //! one 32-bit word per sample, word-major (`words[g][BLOCK]`); weights are the matching pairs,
@@ -11,6 +11,8 @@
 //! partial sum fits `i32`; a lone pair of `−2^15 · −2^15` products may wrap (`pmaddwd` does),
 //! and the final, fitting sum undoes the wrap, so every form gives the exact sums.
 
+#[cfg(target_arch = "x86_64")]
+pub mod avx2;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 #[cfg(target_arch = "x86_64")]
@@ -128,6 +130,18 @@ mod tests {
             let mut plain = [[0i32; BLOCK]; 4];
             dense(&x, &w, &bias, j0, &mut fast);
             dense_plain(&x, &w, &bias, j0, &mut plain);
+            #[cfg(target_arch = "x86_64")]
+            let avx2 = std::is_x86_feature_detected!("avx2").then(|| {
+                let mut a = [[0i32; BLOCK]; 4];
+                // SAFETY: AVX2 was detected.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx2::dense(&x, &w, &bias, j0, &mut a)
+                };
+                a
+            });
+            #[cfg(not(target_arch = "x86_64"))]
+            let avx2: Option<[[i32; BLOCK]; 4]> = None;
             for c in 0..4 {
                 for r in 0..BLOCK {
                     let j = j0 + c;
@@ -141,6 +155,9 @@ mod tests {
                     assert!(i32::try_from(want).is_ok(), "test data: the sum j={j} r={r} leaves i32");
                     assert_eq!(i64::from(fast[c][r]), want, "j={j} r={r}");
                     assert_eq!(i64::from(plain[c][r]), want, "plain j={j} r={r}");
+                    if let Some(a) = &avx2 {
+                        assert_eq!(i64::from(a[c][r]), want, "AVX2 j={j} r={r}");
+                    }
                 }
             }
         }
