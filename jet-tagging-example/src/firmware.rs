@@ -1,8 +1,9 @@
 //! The firmware step: a model's exported graph lowered to the fixed-point HLS model, its
 //! bit-accurate emulator run on the test jets (and, for a quantized model, checked against the
 //! integer-only engine), the HLS C++ project written with those jets as its testbench, its
-//! resource and latency estimate, and its g++ C simulation checked against the emulator; then
-//! the Verilog RTL of the same model, simulated with Icarus and synthesized with Yosys.
+//! resource and latency estimate, and its g++ C simulation checked against the emulator; beside
+//! it (while g++ compiles), the Verilog RTL of the same model, simulated with Icarus and
+//! synthesized with Yosys.
 
 use std::path::Path;
 
@@ -75,27 +76,14 @@ pub fn build(
     let tb_outputs = &emulated[..n_tb * k];
     let project = dir.join("project");
     write_project(&hls, &cfg, &project, &tb_inputs, Some(tb_outputs))?;
-    let csim = match ap_types {
-        Some(ap) => {
-            let sim = hls_backend::csim::run_csim(&project, TOP, ap)?;
-            let equal = sim.iter().zip(tb_outputs).filter(|(a, b)| a == b).count();
-            let status = if sim.len() == tb_outputs.len() {
-                "ok".to_string()
-            } else {
-                format!("the C simulation wrote {} outputs, expected {}", sim.len(), tb_outputs.len())
-            };
-            CsimCheck { jets: n_tb, equal, outputs: tb_outputs.len(), status }
-        }
-        None => CsimCheck {
-            jets: 0,
-            equal: 0,
-            outputs: 0,
-            status: "not run: no ap_types headers (set HLS_AP_TYPES or run scripts/setup-python.sh)".into(),
-        },
-    };
-    // Only the sources stay; the compiled simulator is an artefact of the check.
-    let _ = std::fs::remove_file(project.join("csim"));
-    let rtl = build_rtl(&graph, &cfg, jets, config, dir, rel)?;
+    // The RTL is written and simulated (Icarus) while g++ compiles the C simulation: two
+    // external tools at once.
+    let (csim, rtl) = std::thread::scope(|s| {
+        let rtl = s.spawn(|| build_rtl(&graph, &cfg, jets, config, dir, rel));
+        let csim = check_csim(&project, ap_types, tb_outputs, n_tb);
+        (csim, rtl.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let (csim, rtl) = (csim?, rtl?);
     let est = estimate(&hls, &cfg);
     Ok(FirmwareResult {
         role: role.into(),
@@ -113,6 +101,29 @@ pub fn build(
         project: format!("{rel}/project"),
         rtl: Some(rtl),
     })
+}
+
+/// The C simulation of `project` (when the `ap_types` headers are there) against the emulator's
+/// outputs on its `n_tb` testbench jets.
+fn check_csim(project: &Path, ap_types: Option<&Path>, tb_outputs: &[f64], n_tb: usize) -> Result<CsimCheck> {
+    let Some(ap) = ap_types else {
+        return Ok(CsimCheck {
+            jets: 0,
+            equal: 0,
+            outputs: 0,
+            status: "not run: no ap_types headers (set HLS_AP_TYPES or run scripts/setup-python.sh)".into(),
+        });
+    };
+    let sim = hls_backend::csim::run_csim(project, TOP, ap)?;
+    // Only the sources stay; the compiled simulator is an artefact of the check.
+    let _ = std::fs::remove_file(project.join("csim"));
+    let equal = sim.iter().zip(tb_outputs).filter(|(a, b)| a == b).count();
+    let status = if sim.len() == tb_outputs.len() {
+        "ok".to_string()
+    } else {
+        format!("the C simulation wrote {} outputs, expected {}", sim.len(), tb_outputs.len())
+    };
+    Ok(CsimCheck { jets: n_tb, equal, outputs: tb_outputs.len(), status })
 }
 
 /// The RTL of the same graph (logits: the softmax left out, as the RTL has none) into
