@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::fused::{
-    Chain, DenseStage, Grids, QuantEpi, Sums, certificate, column_grids, pow2_exponent, sums_exact_for,
+    Backend, Chain, DenseStage, Grids, QuantEpi, Sums, certificate, column_grids, pow2_exponent, sums_exact_for,
 };
 use crate::model::{Dim, Model, Node};
 use crate::ops::{self, Op, OpContext};
+use crate::simd::Simd;
 use crate::tensor::{DType, Tensor};
 
 /// How to run a graph.
@@ -56,6 +57,8 @@ pub struct Executor<'m> {
     steps: Vec<Step>,
     /// The steps again with fused dense stages where the graph allows (see [`crate::fused`]).
     fused_plan: Vec<Planned>,
+    /// The kernels of the fused chains.
+    backend: Backend,
     ctx: OpContext,
 }
 
@@ -80,8 +83,20 @@ struct Step {
 impl<'m> Executor<'m> {
     /// Prepares `model`: sorts the nodes, resolves every op (an unknown op is an error naming the
     /// node and op), checks that every input exists and that quantizer bit widths are constant,
-    /// and computes the constant-only nodes.
+    /// and computes the constant-only nodes. The fused chains run the best kernels this CPU has,
+    /// capped by `HAWQ_SIMD` ([`Simd::limit`]).
     pub fn new(model: &'m Model) -> Result<Executor<'m>> {
+        Executor::build(model, Backend::detect())
+    }
+
+    /// [`Executor::new`] with the fused chains on the kernels of one SIMD level (the reference
+    /// level runs the portable ones): an error when this CPU lacks its instructions. Every level
+    /// computes the same values; this one runs, tests and times a level side by side with others.
+    pub fn with_simd(model: &'m Model, simd: Simd) -> Result<Executor<'m>> {
+        Executor::build(model, Backend::of(simd)?)
+    }
+
+    fn build(model: &'m Model, backend: Backend) -> Result<Executor<'m>> {
         let g = &model.graph;
         let order = g.topological_order()?;
         let mut slot: HashMap<&str, usize> = HashMap::new();
@@ -156,7 +171,7 @@ impl<'m> Executor<'m> {
             steps[k].frees.push(x);
         }
         let fused_plan = fuse(model, &steps, &constants, &output_slots);
-        Ok(Executor { model, names, constants, input_slots, output_slots, steps, fused_plan, ctx })
+        Ok(Executor { model, names, constants, input_slots, output_slots, steps, fused_plan, backend, ctx })
     }
 
     /// How many fused dense stages the executor found: MatMul by a constant, then bias, ReLU and
@@ -201,7 +216,7 @@ impl<'m> Executor<'m> {
                         let rows = rows.map(|a| a.as_standard_layout());
                         match rows.as_ref().and_then(|a| Some((a.shape()[0], a.as_slice()?))) {
                             Some((m, xs)) => {
-                                let y = chain.run(xs, m, opts.exact);
+                                let y = chain.run(self.backend, xs, m, opts.exact);
                                 env[*output] = Some(Cow::Owned(Tensor::from_f32(&[m, chain.n()], y)?));
                                 for &c in covered {
                                     free(&mut env, &self.steps[c].frees);

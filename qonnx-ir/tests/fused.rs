@@ -8,7 +8,7 @@ mod common;
 use qonnx_ir::builder::GraphBuilder;
 use qonnx_ir::exec::{ExecOptions, Executor};
 use qonnx_ir::ops::RoundingMode;
-use qonnx_ir::{Dim, IntRange, Model, Tensor, attr};
+use qonnx_ir::{Dim, IntRange, Model, Simd, Tensor, attr};
 
 /// SplitMix64, for seeded test data.
 struct Rng(u64);
@@ -84,17 +84,34 @@ fn check(ex: &Executor<'_>, input: &str, x: &Tensor, modes_agree: bool, what: &s
     }
 }
 
+/// The executor at every SIMD level this CPU runs (the default one first); the levels it lacks
+/// are errors that name them.
+fn executors(m: &Model) -> Vec<(String, Executor<'_>)> {
+    let mut v = vec![("default".to_string(), Executor::new(m).unwrap())];
+    for simd in Simd::ALL {
+        match Executor::with_simd(m, simd) {
+            Ok(ex) => v.push((simd.name().to_string(), ex)),
+            Err(e) => {
+                assert!(!simd.supported(), "{simd}: {e}");
+                assert!(e.to_string().contains(simd.name()), "{e}");
+            }
+        }
+    }
+    v
+}
+
 #[test]
 fn jet_tagger_fused_equals_separate_ops_on_random_inputs() {
     let m = Model::load(common::testdata("models/qkeras_jettagging.onnx")).unwrap();
-    let ex = Executor::new(&m).unwrap();
-    assert_eq!(ex.fused_stages(), 4);
-    let mut rng = Rng(2024);
-    for batch in [1, 2, 7, 95, 96, 97, 1000, 3001] {
-        for kind in [Kind::Grid, Kind::Saturating, Kind::Float] {
-            let x = inputs(&mut rng, &[batch, 16], kind);
-            // On the grid, every sum of the first layer is exact too: f64 accumulation agrees.
-            check(&ex, "global_in", &x, kind == Kind::Grid, &format!("batch {batch} {kind:?}"));
+    for (level, ex) in executors(&m) {
+        assert_eq!(ex.fused_stages(), 4);
+        let mut rng = Rng(2024);
+        for batch in [1, 2, 7, 95, 96, 97, 1000, 3001] {
+            for kind in [Kind::Grid, Kind::Saturating, Kind::Float] {
+                let x = inputs(&mut rng, &[batch, 16], kind);
+                // On the grid, every sum of the first layer is exact too: f64 accumulation agrees.
+                check(&ex, "global_in", &x, kind == Kind::Grid, &format!("{level}: batch {batch} {kind:?}"));
+            }
         }
     }
 }
@@ -153,13 +170,14 @@ fn built_model(rank3: bool) -> Model {
 #[test]
 fn built_chain_takes_every_path_and_equals_separate_ops() {
     let m = built_model(false);
-    let ex = Executor::new(&m).unwrap();
-    assert_eq!(ex.fused_stages(), 4);
-    let mut rng = Rng(5);
-    for batch in [1, 3, 96, 250, 777] {
-        for kind in [Kind::Grid, Kind::Saturating, Kind::Float] {
-            let x = inputs(&mut rng, &[batch, 12], kind);
-            check(&ex, "x", &x, false, &format!("batch {batch} {kind:?}"));
+    for (level, ex) in executors(&m) {
+        assert_eq!(ex.fused_stages(), 4);
+        let mut rng = Rng(5);
+        for batch in [1, 3, 96, 250, 777] {
+            for kind in [Kind::Grid, Kind::Saturating, Kind::Float] {
+                let x = inputs(&mut rng, &[batch, 12], kind);
+                check(&ex, "x", &x, false, &format!("{level}: batch {batch} {kind:?}"));
+            }
         }
     }
 }
@@ -183,13 +201,14 @@ fn float_models_fused_equal_separate_ops() {
     for name in ["three_layer_keras", "three_layer_pytorch"] {
         let mut m = Model::load(common::testdata(format!("models/{name}.onnx"))).unwrap();
         qonnx_ir::transform::gemm_to_matmul(&mut m).unwrap();
-        let ex = Executor::new(&m).unwrap();
-        assert_eq!(ex.fused_stages(), 4, "{name}");
         let input = m.graph.real_inputs()[0].name.clone();
-        for batch in [1, 5, 250] {
-            for kind in [Kind::Grid, Kind::Float] {
-                let x = inputs(&mut rng, &[batch, 16], kind);
-                check(&ex, &input, &x, false, &format!("{name} batch {batch} {kind:?}"));
+        for (level, ex) in executors(&m) {
+            assert_eq!(ex.fused_stages(), 4, "{name}");
+            for batch in [1, 5, 250] {
+                for kind in [Kind::Grid, Kind::Float] {
+                    let x = inputs(&mut rng, &[batch, 16], kind);
+                    check(&ex, &input, &x, false, &format!("{name}, {level}: batch {batch} {kind:?}"));
+                }
             }
         }
     }

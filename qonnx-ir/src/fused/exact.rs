@@ -42,11 +42,11 @@ impl Certificate {
         assert!(rows == 0 || (xs >= k && (rows - 1) * xs + k <= x.len()));
         match be {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+            // SAFETY: the CPU has AVX-512F (`Backend::detect`, `Backend::of`).
             #[allow(unsafe_code)]
             Backend::Avx512 { .. } => unsafe { x86::holds_avx512(self, x, xs, k, rows) },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
+            // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`, `Backend::of`).
             #[allow(unsafe_code)]
             Backend::Avx2 => unsafe { x86::holds_avx2(self, x, xs, k, rows) },
             Backend::Portable => self.holds_impl(x, xs, k, rows),

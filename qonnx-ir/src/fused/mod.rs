@@ -43,7 +43,9 @@ use softmax::{SOFT_LANES, exp_all, softmax_rows_impl};
 
 use ndarray::{Array2, ArrayView2, ShapeBuilder};
 
+use crate::error::Result;
 use crate::ops::{mm2, quant_round_fast, softmax_row};
+use crate::simd::Simd;
 
 /// Rows of a batch taken through all stages of a chain together.
 const TILE: usize = 96;
@@ -277,9 +279,11 @@ enum Src<'a> {
     Codes(&'a [u8], usize),
 }
 
-/// The kernels the CPU runs.
+/// The kernels the CPU runs. The kernels rely on the CPU having the variant's instructions: make
+/// one with [`Backend::detect`] or [`Backend::of`], which check them (the tests build the variants
+/// this CPU runs directly).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Backend {
+pub(crate) enum Backend {
     /// Plain Rust (any CPU).
     Portable,
     /// Plain Rust compiled for AVX2 and FMA.
@@ -293,10 +297,9 @@ enum Backend {
 impl Backend {
     /// The best kernels this CPU runs, capped by `HAWQ_SIMD` ([`crate::simd::Simd::limit`]; the
     /// reference level also runs the portable kernels here, which compute the same values).
-    fn detect() -> Backend {
+    pub fn detect() -> Backend {
         #[cfg(target_arch = "x86_64")]
         {
-            use crate::simd::Simd;
             let limit = Simd::limit();
             if limit >= Simd::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
                 return Backend::Avx512 { vnni: std::arch::is_x86_feature_detected!("avx512vnni") };
@@ -306,6 +309,20 @@ impl Backend {
             }
         }
         Backend::Portable
+    }
+
+    /// The kernels of `simd`: an error when this CPU lacks its instructions (the reference level
+    /// runs the portable kernels, which compute the same values).
+    pub fn of(simd: Simd) -> Result<Backend> {
+        Ok(match simd.check()? {
+            Simd::Reference | Simd::Portable => Backend::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => Backend::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => Backend::Avx512 { vnni: true },
+            #[cfg(not(target_arch = "x86_64"))]
+            Simd::Avx2 | Simd::Avx512 => Backend::Portable,
+        })
     }
 
     /// Whether stages hand byte codes to each other.
@@ -341,9 +358,6 @@ pub(crate) struct Chain {
     pub stages: Vec<DenseStage>,
     /// `Some(log)`: a `Softmax` (`LogSoftmax` if `log`) over each output row at the end.
     pub softmax: Option<bool>,
-    /// Forces a backend (tests compare them).
-    #[cfg(test)]
-    force: Option<Backend>,
 }
 
 impl Chain {
@@ -359,12 +373,7 @@ impl Chain {
                 stages[i].prepare_int8(ex, f64::from(q.lo.abs().max(q.hi.abs())), off);
             }
         }
-        Chain {
-            stages,
-            softmax,
-            #[cfg(test)]
-            force: None,
-        }
+        Chain { stages, softmax }
     }
 
     /// Fan-in of the first stage.
@@ -377,14 +386,10 @@ impl Chain {
         self.stages.last().map_or(0, |s| s.n)
     }
 
-    /// Runs the chain on `m` contiguous rows of `k()` inputs; returns `m` rows of `n()` outputs.
-    /// `exact`: as the unfused ops in exact mode (products that are not provably exact accumulated
-    /// in float64).
-    pub fn run(&self, x: &[f32], m: usize, exact: bool) -> Vec<f32> {
-        #[cfg(test)]
-        let be = self.force.unwrap_or_else(Backend::detect);
-        #[cfg(not(test))]
-        let be = Backend::detect();
+    /// Runs the chain on `be`'s kernels (which this CPU must run) on `m` contiguous rows of `k()`
+    /// inputs; returns `m` rows of `n()` outputs. `exact`: as the unfused ops in exact mode
+    /// (products that are not provably exact accumulated in float64).
+    pub fn run(&self, be: Backend, x: &[f32], m: usize, exact: bool) -> Vec<f32> {
         let (k, n) = (self.k(), self.n());
         assert_eq!(x.len(), m * k, "chain input of {m} rows of {k}");
         let mut out = vec![0f32; m * n];
@@ -458,7 +463,7 @@ fn stage_tile(be: Backend, exact: bool, st: &DenseStage, src: Src<'_>, rows: usi
         Src::Codes(c, cs) => {
             #[cfg(target_arch = "x86_64")]
             if let (Backend::Avx512 { vnni: true }, Some(w8)) = (be, &st.int8) {
-                // SAFETY: the CPU has AVX-512F and VNNI (`Backend::detect`).
+                // SAFETY: the CPU has AVX-512F and VNNI (`Backend::detect`, `Backend::of`).
                 #[allow(unsafe_code)]
                 return unsafe { x86::dense_i8(st, w8, c, cs, rows, dst) };
             }
@@ -487,11 +492,11 @@ fn stage_tile(be: Backend, exact: bool, st: &DenseStage, src: Src<'_>, rows: usi
 fn dense_f32(be: Backend, st: &DenseStage, x: &[f32], xs: usize, rows: usize, dst: Dst<'_>) -> bool {
     match be {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+        // SAFETY: the CPU has AVX-512F (`Backend::detect`, `Backend::of`).
         #[allow(unsafe_code)]
         Backend::Avx512 { .. } => unsafe { x86::dense_f32(st, x, xs, rows, dst) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
+        // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`, `Backend::of`).
         #[allow(unsafe_code)]
         Backend::Avx2 => unsafe { x86::dense_f32_avx2(st, x, xs, rows, dst) },
         Backend::Portable => portable::dense_f32(st, x, xs, rows, dst),
@@ -502,12 +507,12 @@ fn dense_f32(be: Backend, st: &DenseStage, x: &[f32], xs: usize, rows: usize, ds
 fn tails_from(be: Backend, st: &DenseStage, acc: &[f32], rows: usize, dst: Dst<'_>) -> bool {
     match (be, dst) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+        // SAFETY: the CPU has AVX-512F (`Backend::detect`, `Backend::of`).
         #[allow(unsafe_code)]
         (Backend::Avx512 { .. }, dst) => unsafe { x86::tails_from(st, acc, rows, dst) },
         #[cfg(target_arch = "x86_64")]
         (Backend::Avx2, Dst::F32 { data, stride }) => {
-            // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`).
+            // SAFETY: the CPU has AVX2 and FMA (`Backend::detect`, `Backend::of`).
             #[allow(unsafe_code)]
             unsafe {
                 x86::tails_from_avx2(st, acc, rows, data, stride)

@@ -13,7 +13,7 @@ pub(super) const SOFT_LANES: usize = 16;
 pub(super) fn softmax_rows(be: Backend, o: &mut [f32], n: usize, scratch: &mut Vec<f32>) {
     match be {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU has AVX-512F (`Backend::detect`).
+        // SAFETY: the CPU has AVX-512F (`Backend::detect`, `Backend::of`).
         #[allow(unsafe_code)]
         Backend::Avx512 { .. } => unsafe { x86::softmax_rows_avx512(o, n, scratch) },
         _ => softmax_rows_impl(o, n, scratch),

@@ -8,7 +8,7 @@
 //! sign of a zero result as the magic-number rounding with `copysign` does).
 //!
 //! The functions are `unsafe` because they need the CPU features they are compiled for; the
-//! callers check them (`Backend::detect`). Memory is accessed through raw pointers only after
+//! callers check them (`Backend::detect`, `Backend::of`). Memory is accessed through raw pointers only after
 //! the slice bounds have been checked at the top of each entry point.
 #![allow(unsafe_code)]
 
