@@ -107,23 +107,12 @@ pub fn build(
 /// outputs on its `n_tb` testbench jets.
 fn check_csim(project: &Path, ap_types: Option<&Path>, tb_outputs: &[f64], n_tb: usize) -> Result<CsimCheck> {
     let Some(ap) = ap_types else {
-        return Ok(CsimCheck {
-            jets: 0,
-            equal: 0,
-            outputs: 0,
-            status: "not run: no ap_types headers (set HLS_AP_TYPES or run scripts/setup-python.sh)".into(),
-        });
+        return Ok(CsimCheck::not_run("no ap_types headers (set HLS_AP_TYPES or run scripts/setup-python.sh)"));
     };
     let sim = hls_backend::csim::run_csim(project, TOP, ap)?;
     // Only the sources stay; the compiled simulator is an artefact of the check.
     let _ = std::fs::remove_file(project.join("csim"));
-    let equal = sim.iter().zip(tb_outputs).filter(|(a, b)| a == b).count();
-    let status = if sim.len() == tb_outputs.len() {
-        "ok".to_string()
-    } else {
-        format!("the C simulation wrote {} outputs, expected {}", sim.len(), tb_outputs.len())
-    };
-    Ok(CsimCheck { jets: n_tb, equal, outputs: tb_outputs.len(), status })
+    Ok(CsimCheck::compare("the C simulation", n_tb, &sim, tb_outputs))
 }
 
 /// The RTL of the same graph (logits: the softmax left out, as the RTL has none) into
@@ -146,25 +135,14 @@ fn build_rtl(
     let design = rtl::write_rtl(&hls, &rtl_config, &folder, &x)?;
     let n = x.len() / jets.test.n_features;
     let sim = if n == 0 {
-        CsimCheck { jets: 0, equal: 0, outputs: 0, status: "not run: rtl_sim_jets is 0".into() }
+        CsimCheck::not_run("rtl_sim_jets is 0")
     } else if rtl::sim::find_icarus().is_none() {
-        CsimCheck {
-            jets: 0,
-            equal: 0,
-            outputs: 0,
-            status: "not run: iverilog not found (scripts/setup-system.sh)".into(),
-        }
+        CsimCheck::not_run("iverilog not found (scripts/setup-system.sh)")
     } else {
         let emulator = Emulator::new(&hls);
         let want = emulator.run_raw(&emulator.quantize_inputs(&x))?.raw;
         let got = rtl::sim::run_icarus(&folder, TOP)?;
-        let equal = got.iter().zip(&want).filter(|(a, b)| a == b).count();
-        let status = if got.len() == want.len() {
-            "ok".to_string()
-        } else {
-            format!("the simulation wrote {} outputs, expected {}", got.len(), want.len())
-        };
-        CsimCheck { jets: n, equal, outputs: want.len(), status }
+        CsimCheck::compare("the simulation", n, &got, &want)
     };
     // The simulation's compiled model is an artefact of the check.
     let _ = std::fs::remove_file(folder.join("sim.vvp"));

@@ -145,6 +145,25 @@ pub struct CsimCheck {
     pub status: String,
 }
 
+impl CsimCheck {
+    /// A check that did not run, and why.
+    pub fn not_run(why: &str) -> CsimCheck {
+        CsimCheck { jets: 0, equal: 0, outputs: 0, status: format!("not run: {why}") }
+    }
+
+    /// `what`'s outputs `got` on `jets` jets against the emulator's `want`: `ok` when it wrote as
+    /// many as expected (the equal ones counted either way).
+    pub fn compare<T: PartialEq>(what: &str, jets: usize, got: &[T], want: &[T]) -> CsimCheck {
+        let equal = got.iter().zip(want).filter(|(a, b)| a == b).count();
+        let status = if got.len() == want.len() {
+            "ok".to_string()
+        } else {
+            format!("{what} wrote {} outputs, expected {}", got.len(), want.len())
+        };
+        CsimCheck { jets, equal, outputs: want.len(), status }
+    }
+}
+
 /// One firmware design.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FirmwareResult {
@@ -257,5 +276,20 @@ impl Results {
             .filter(|r| r.precision == precision && r.regulariser == regulariser)
             .map(|r| r.model.accuracy)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CsimCheck;
+
+    #[test]
+    fn a_check_counts_equal_outputs_and_names_a_short_simulation() {
+        let ok = CsimCheck::compare("the simulation", 2, &[1, 5, 3, 4], &[1, 2, 3, 4]);
+        assert_eq!(ok, CsimCheck { jets: 2, equal: 3, outputs: 4, status: "ok".into() });
+        let short = CsimCheck::compare("the C simulation", 2, &[1.0, 2.0], &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!((short.equal, short.outputs), (2, 4));
+        assert_eq!(short.status, "the C simulation wrote 2 outputs, expected 4");
+        assert_eq!(CsimCheck::not_run("no headers").status, "not run: no headers");
     }
 }
