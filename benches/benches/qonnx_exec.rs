@@ -14,9 +14,10 @@
 //! Before timing, the outputs of `qonnx-ir` on the 10,000 inputs are checked against
 //! onnxruntime's (softmax outputs, within 1e-6 absolute), so the comparison is like for like.
 //!
-//! The inputs lie on a 2^-10 grid, like the reference set. On such inputs `qonnx-ir` proves, tile
-//! by tile, that the first layer's float32 sums are exact and computes them with its own kernel;
-//! on other inputs it computes them with the same `matrixmultiply` call as the unfused `MatMul`.
+//! The inputs lie on a 2^-10 grid, like the reference set. On AVX2 and AVX-512, `qonnx-ir`
+//! computes the first layer's float32 sums with its own kernels in `matrixmultiply`'s order (the
+//! unfused `MatMul`'s) on any input; the portable kernels prove, tile by tile, that the sums are
+//! exact on the grid and otherwise call `matrixmultiply` itself.
 //! Both tools are therefore also timed on a second batch off the grid (the same distributions
 //! without the rounding), where only the speeds are compared: float32 sums that are not exact
 //! depend on the summation order, and onnxruntime's order is its own.

@@ -20,7 +20,11 @@
 //!   quantizer), when a [`Certificate`] shows that this tile's inputs lie on a grid fine enough for
 //!   the same bound. Where it does not hold, the tile's product is computed by the same
 //!   `matrixmultiply` call as the unfused `MatMul` (whose result for a row does not depend on the
-//!   other rows), and only the elementwise tail is fused.
+//!   other rows), and only the elementwise tail is fused;
+//! - or not at all, where the AVX2 and AVX-512 kernels compute each sum in `matrixmultiply`'s own
+//!   order and form (one FMA chain over the inputs, which is what it runs on CPUs with FMA) and
+//!   the tail maps the one difference, the sign of a zero sum, to the same bits
+//!   ([`DenseStage::fma_as_matmul`]): then float input needs no check at all.
 //!
 //! In exact mode the same holds with the unfused `MatMul`'s float64 accumulation: exact sums are
 //! the same in float64, and the fallback product is that `MatMul`'s float64 product. The executor
@@ -147,6 +151,9 @@ pub(crate) struct DenseStage {
     sums: Sums,
     /// Byte weights, when the previous stage of the chain hands over byte codes.
     int8: Option<Int8Weights>,
+    /// The FMA kernels' sums give the unfused `MatMul`'s results whatever the inputs (see
+    /// [`DenseStage::fma_as_matmul`]).
+    fma_as_matmul: bool,
 }
 
 impl DenseStage {
@@ -165,7 +172,25 @@ impl DenseStage {
         // With ReLU: v ≤ 0 becomes +0, so y = +0/s + (+0) = +0, which the clamp keeps (lo = 0) or
         // raises to lo. Without: y = v/s + (+0) is +0 or negative, and the clamp gives the same.
         let relu_in_quant = relu && quant.as_ref().is_some_and(|q| q.z.to_bits() == 0 && q.lo >= 0.0);
-        DenseStage { k, n, np, w, wp, bias, relu, relu_in_quant, quant, sums, int8: None }
+        let fma_as_matmul = DenseStage::fma_as_matmul(k, n, bias.as_deref(), relu, quant.as_ref());
+        DenseStage { k, n, np, w, wp, bias, relu, relu_in_quant, quant, sums, int8: None, fma_as_matmul }
+    }
+
+    /// Whether the float32 sums of the AVX2 and AVX-512 kernels give the unfused `MatMul`'s
+    /// results after the tail on every input, exact or not: the `MatMul` runs `matrixmultiply`'s
+    /// `sgemm`, whose kernels on a CPU with FMA (which the AVX2 and AVX-512 backends require)
+    /// compute each sum as one FMA chain from +0.0 over `k` in order when `k` fits one of its
+    /// blocks (`KC` = 256, its default; the fused tests compare both on inputs off every grid),
+    /// then store it times α = 1 (or, on full AVX2 tiles, `fma(1, sum, +0.0)`): the chain of our
+    /// kernels, except that a sum of −0.0 (all products negative and below the smallest float)
+    /// may become +0.0 there. So the tail must map both zeros alike: a bias without −0.0 adds to
+    /// each, a ReLU makes both +0.0, a quantizer adds its zero-point (unless that is −0.0).
+    fn fma_as_matmul(k: usize, n: usize, bias: Option<&[f32]>, relu: bool, quant: Option<&QuantEpi>) -> bool {
+        const MATMUL_KC: usize = 256;
+        let negative_zero = |v: f32| v.to_bits() == (-0.0f32).to_bits();
+        let bias_washes = bias.is_some_and(|b| !b[..n].iter().any(|&v| negative_zero(v)));
+        let quant_washes = quant.is_some_and(|q| !negative_zero(q.z));
+        k <= MATMUL_KC && (bias_washes || relu || quant_washes)
     }
 
     /// Prepares byte weights for input codes `q + offset` of values `q·2^ex` with `|q| ≤ qmax`, if
@@ -325,6 +350,20 @@ impl Backend {
         })
     }
 
+    /// Whether [`dense_f32`] computes each sum as one FMA chain from +0.0 over the inputs in
+    /// order (the AVX2 and AVX-512 kernels; AVX2 hands byte-code outputs, which only the VNNI
+    /// backend asks for, to the portable kernel, which multiplies and adds apart).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn fma_chains(self, dst: &Dst<'_>) -> bool {
+        match self {
+            Backend::Portable => false,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => matches!(dst, Dst::F32 { .. }),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 { .. } => true,
+        }
+    }
+
     /// Whether stages hand byte codes to each other.
     fn codes(self) -> bool {
         #[cfg(target_arch = "x86_64")]
@@ -471,11 +510,15 @@ fn stage_tile(be: Backend, exact: bool, st: &DenseStage, src: Src<'_>, rows: usi
             unreachable!("byte codes are only handed over to AVX-512 VNNI stages")
         }
         Src::F32(x, xs) => {
-            let exact_sums = match &st.sums {
-                Sums::Exact => true,
-                Sums::Checked(Some(cert)) => cert.holds(be, x, xs, st.k, rows),
-                Sums::Checked(None) => false,
-            };
+            // The FMA kernels give the unfused MatMul's sums here whether or not they are exact,
+            // so the exactness check is skipped.
+            let as_matmul = !exact && st.fma_as_matmul && be.fma_chains(&dst);
+            let exact_sums = as_matmul
+                || match &st.sums {
+                    Sums::Exact => true,
+                    Sums::Checked(Some(cert)) => cert.holds(be, x, xs, st.k, rows),
+                    Sums::Checked(None) => false,
+                };
             if exact_sums {
                 return dense_f32(be, st, x, xs, rows, dst);
             }

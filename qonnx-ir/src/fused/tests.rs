@@ -171,3 +171,44 @@ fn certificate_accepts_grid_inputs_and_refuses_others() {
     assert!(!cert.holds(Backend::detect(), &big, 16, 16, 2));
     assert!(cert.holds(Backend::detect(), &[0.0; 32], 16, 16, 2));
 }
+
+/// Sums that are not exact take the FMA kernels where those give the `MatMul`'s bits after the
+/// tail, and `matrixmultiply` otherwise: checked on tiny inputs whose products all round to −0.0
+/// in some columns, where `matrixmultiply`'s full AVX2 tiles store +0.0 and our kernels −0.0.
+#[test]
+fn off_grid_sums_equal_the_matmul_with_zeros_of_either_sign() {
+    let mut rng = Rng(17);
+    let (k, n, m) = (16, 20, 250);
+    // Columns 0..8 all positive: with all inputs negative and tiny, each product is −0.0.
+    let w = Array2::from_shape_fn((k, n), |(_, c)| {
+        if c < 8 { rng.int(1, 31) as f32 / 32.0 } else { rng.int(-32, 31) as f32 / 32.0 }
+    });
+    let negative_zero_bias = Some((0..n).map(|c| if c % 2 == 0 { -0.0 } else { 0.25 }).collect::<Vec<f32>>());
+    let cases = [
+        ("no tail", None, false, None, false),
+        ("a bias with −0.0", negative_zero_bias.clone(), false, None, false),
+        ("a bias of +0.0", Some(vec![0.0; n]), false, None, true),
+        ("a ReLU", negative_zero_bias, true, None, true),
+        ("a quantizer", None, false, Some(QuantEpi::new(0.25, 0.0, -8.0, 7.0)), true),
+        ("a quantizer with zero-point −0.0", None, false, Some(QuantEpi::new(0.25, -0.0, -8.0, 7.0)), false),
+    ];
+    let tiny: Vec<f32> = (0..m * k).map(|i| if i % 5 == 0 { -1e-44 } else { -f32::from_bits(1) }).collect();
+    let mut mixed = tiny.clone();
+    for (i, v) in inputs(&mut rng, m, k, Inputs::Float).into_iter().enumerate() {
+        if (i / k) % 3 == 0 {
+            mixed[i] = v;
+        }
+    }
+    for (what, bias, relu, quant, fast) in cases {
+        let stage = DenseStage::new(w.clone(), bias, relu, quant, Sums::Checked(None));
+        assert_eq!(stage.fma_as_matmul, fast, "{what}");
+        let chain = Chain::new(vec![stage], None);
+        for x in [&tiny, &mixed] {
+            let want = reference(&chain, x, m, false);
+            for be in backends() {
+                let got = chain.run(be, x, m, false);
+                assert!(same(&got, &want), "{what}: {be:?}");
+            }
+        }
+    }
+}
