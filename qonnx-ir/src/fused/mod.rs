@@ -181,9 +181,9 @@ impl DenseStage {
     /// `sgemm`, whose kernels on a CPU with FMA (which the AVX2 and AVX-512 backends require)
     /// compute each sum as one FMA chain from +0.0 over `k` in order when `k` fits one of its
     /// blocks (`KC` = 256, its default; the fused tests compare both on inputs off every grid),
-    /// then store it times α = 1 (or, on full AVX2 tiles, `fma(1, sum, +0.0)`): the chain of our
+    /// then store it times α = 1 (its AVX2 kernel as `fma(1, sum, +0.0)`): the chain of our
     /// kernels, except that a sum of −0.0 (all products negative and below the smallest float)
-    /// may become +0.0 there. So the tail must map both zeros alike: a bias without −0.0 adds to
+    /// becomes +0.0 there. So the tail must map both zeros alike: a bias without −0.0 adds to
     /// each, a ReLU makes both +0.0, a quantizer adds its zero-point (unless that is −0.0).
     fn fma_as_matmul(k: usize, n: usize, bias: Option<&[f32]>, relu: bool, quant: Option<&QuantEpi>) -> bool {
         const MATMUL_KC: usize = 256;

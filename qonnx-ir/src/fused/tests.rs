@@ -174,7 +174,7 @@ fn certificate_accepts_grid_inputs_and_refuses_others() {
 
 /// Sums that are not exact take the FMA kernels where those give the `MatMul`'s bits after the
 /// tail, and `matrixmultiply` otherwise: checked on tiny inputs whose products all round to −0.0
-/// in some columns, where `matrixmultiply`'s full AVX2 tiles store +0.0 and our kernels −0.0.
+/// in some columns, where `matrixmultiply`'s AVX2 kernel stores +0.0 and our kernels −0.0.
 #[test]
 fn off_grid_sums_equal_the_matmul_with_zeros_of_either_sign() {
     let mut rng = Rng(17);
