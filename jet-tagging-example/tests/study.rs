@@ -162,9 +162,7 @@ fn quick_study_writes_every_artefact_and_every_check_passes() {
 #[test]
 fn report_tables_are_filled_from_results_json() {
     // A results file made by a real (tiny) run, then edited: the rendered tables follow the edit.
-    let d = tempfile::tempdir().unwrap();
-    let (out, _) = tiny_run(d.path(), "one");
-    let mut r = results(&out);
+    let mut r = results(shared_tiny_run());
     let text = markdown(&r);
     let int8 = r
         .homogeneous
@@ -215,6 +213,18 @@ fn tiny_config(dir: &Path) -> PathBuf {
     path
 }
 
+/// One tiny run for the tests that only read it, made once per test binary (in
+/// `CARGO_TARGET_TMPDIR`, emptied first, so nothing of an earlier build is reused).
+fn shared_tiny_run() -> &'static Path {
+    static RUN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("study-tiny-run");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        tiny_run(&dir, "run").0
+    })
+}
+
 fn tiny_run(dir: &Path, name: &str) -> (PathBuf, String) {
     let config = tiny_config(dir);
     let out = dir.join(name);
@@ -227,10 +237,10 @@ fn shards_merged_equal_one_run_and_a_killed_run_resumes_to_the_same_results() {
     let d = tempfile::tempdir().unwrap();
     let config = tiny_config(d.path());
     let cfg = config.to_str().unwrap();
-    let (single, _) = tiny_run(d.path(), "single");
-    let expected = outcome(&single);
+    let single = shared_tiny_run();
+    let expected = outcome(single);
     // The pruned weights stay zero through fine-tuning and count in the BOPs.
-    let r = results(&single);
+    let r = results(single);
     for p in &r.sweep {
         assert!(p.model.sparsity >= 0.299, "{}: sparsity {}", p.model.name, p.model.sparsity);
     }
@@ -293,7 +303,7 @@ fn shards_merged_equal_one_run_and_a_killed_run_resumes_to_the_same_results() {
     child.kill().unwrap();
     child.wait().unwrap();
     let finished = done(&killed);
-    let all_steps = results(&single).run.steps.len();
+    let all_steps = results(single).run.steps.len();
     assert!(finished < all_steps, "killed before the end ({finished} of {all_steps} steps done)");
     assert!(!killed.join("results.json").exists());
     // Every step folder left is complete (temporaries are hidden and removed on the rerun).
