@@ -28,8 +28,8 @@ pub enum Simd {
     Portable,
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,
-    /// x86-64 AVX-512 (F, BW and VNNI): 512-bit dot-product instructions (`vpdpbusd`,
-    /// `vpdpwssd`).
+    /// x86-64 AVX-512 (F, BW and VNNI, on top of AVX2 and FMA): 512-bit dot-product
+    /// instructions (`vpdpbusd`, `vpdpwssd`).
     Avx512,
 }
 
@@ -53,9 +53,11 @@ impl Simd {
             Simd::Reference | Simd::Portable => true,
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+            // A higher level may use every instruction of a lower one, AVX2 and FMA included.
             #[cfg(target_arch = "x86_64")]
             Simd::Avx512 => {
-                std::arch::is_x86_feature_detected!("avx512f")
+                Simd::Avx2.supported()
+                    && std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512bw")
                     && std::arch::is_x86_feature_detected!("avx512vnni")
             }

@@ -326,7 +326,9 @@ impl Backend {
         #[cfg(target_arch = "x86_64")]
         {
             let limit = Simd::limit();
-            if limit >= Simd::Avx512 && std::arch::is_x86_feature_detected!("avx512f") {
+            // AVX-512 on top of AVX2 and FMA, as the levels are ordered: `fma_chains` rests on
+            // `matrixmultiply` running its FMA kernel.
+            if limit >= Simd::Avx512 && Simd::Avx2.supported() && std::arch::is_x86_feature_detected!("avx512f") {
                 return Backend::Avx512 { vnni: std::arch::is_x86_feature_detected!("avx512vnni") };
             }
             if limit >= Simd::Avx2 && Simd::Avx2.supported() {

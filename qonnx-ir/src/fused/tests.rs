@@ -45,7 +45,7 @@ fn backends() -> Vec<Backend> {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             v.push(Backend::Avx2);
         }
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        if v.contains(&Backend::Avx2) && std::arch::is_x86_feature_detected!("avx512f") {
             v.push(Backend::Avx512 { vnni: false });
             if std::arch::is_x86_feature_detected!("avx512vnni") {
                 v.push(Backend::Avx512 { vnni: true });
