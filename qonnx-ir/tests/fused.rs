@@ -102,6 +102,7 @@ fn executors(m: &Model) -> Vec<(String, Executor<'_>)> {
 
 #[test]
 fn jet_tagger_fused_equals_separate_ops_on_random_inputs() {
+    test_support::simd_levels_not_run();
     let m = Model::load(common::testdata("models/qkeras_jettagging.onnx")).unwrap();
     for (level, ex) in executors(&m) {
         assert_eq!(ex.fused_stages(), 4);

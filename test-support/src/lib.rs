@@ -9,7 +9,8 @@
 //! tool fails the test; elsewhere the test is skipped with a line on stderr that names the test,
 //! the tool and how to install it, and the skip is appended to the skip log
 //! (`TEST_SKIP_LOG`, else `target/test-skips.log`), which `scripts/test-all.sh` prints at
-//! the end. A skipped test never passes silently.
+//! the end. A skipped test never passes silently. The tests that compare every SIMD level also
+//! log the levels this CPU lacks ([`simd_levels_not_run`]), in CI as well.
 #![deny(missing_docs)]
 
 mod bins;
@@ -19,7 +20,7 @@ mod tools;
 use std::path::{Path, PathBuf};
 
 pub use bins::workspace_bins;
-pub use skip::{in_ci, skip};
+pub use skip::{in_ci, simd_levels_not_run, skip};
 pub use tools::{ap_types, csim, icarus, reference_python, simulator_python, yosys};
 
 /// The workspace root.
