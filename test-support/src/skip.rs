@@ -26,8 +26,9 @@ pub fn skip<T>(why: &str) -> Option<T> {
 /// which did not, so that a run on a CPU without AVX-512 never reads as a test of its kernels.
 pub fn simd_levels_not_run() {
     let test = current_test();
+    let arch = std::env::consts::ARCH;
     for simd in qonnx_ir::Simd::ALL.into_iter().filter(|s| !s.supported()) {
-        report(&format!("NOT RUN {test}: the {simd} kernels (this CPU lacks their instructions)"));
+        report(&format!("NOT RUN {test}: the {simd} kernels (this {arch} CPU lacks their instructions)"));
     }
 }
 
