@@ -42,10 +42,12 @@ fn backends() -> Vec<Backend> {
     let mut v = vec![Backend::Portable];
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // The AVX2 level's own check (AVX2 and FMA); AVX-512 on top of it, as `Backend::detect`.
+        let avx2 = crate::simd::Simd::Avx2.supported();
+        if avx2 {
             v.push(Backend::Avx2);
         }
-        if v.contains(&Backend::Avx2) && std::arch::is_x86_feature_detected!("avx512f") {
+        if avx2 && std::arch::is_x86_feature_detected!("avx512f") {
             v.push(Backend::Avx512 { vnni: false });
             if std::arch::is_x86_feature_detected!("avx512vnni") {
                 v.push(Backend::Avx512 { vnni: true });
