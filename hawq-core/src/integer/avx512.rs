@@ -1,8 +1,10 @@
 //! AVX-512 VNNI kernels of the packed integer engine ([`super::packed`]): a block of
 //! [`BLOCK`] samples sits in the lanes of two vectors, one 32-bit word (four bytes or two 16-bit
-//! words of one sample) per lane; `vpdpbusd` / `vpdpwssd` multiply them with a broadcast weight
-//! word and add into 32-bit accumulators, [`CHANNELS`] output channels at a time; the
-//! requantization, clamp and repacking of the outputs happen in registers.
+//! words of one sample) per lane; `vpdpbusd` (bytes, here) or `vpdpwssd` (16-bit pairs: the
+//! workspace's shared kernel [`dense16::avx512::sums`], which the HLS emulator runs too)
+//! multiply them with a broadcast weight word and add into 32-bit accumulators, [`CHANNELS`]
+//! output channels at a time; the requantization, clamp and repacking of the outputs happen in
+//! registers.
 //!
 //! The arithmetic is integer arithmetic with every value provably in range (the packing
 //! conditions of [`super::packed`]), so the results equal the reference path bit for bit.
@@ -10,8 +12,13 @@
 
 use std::arch::x86_64::*;
 
+use qonnx_ir::simd::dense16;
+
 use super::blocks::{self, InputQuant, Kernels};
 use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
+
+/// The shared kernel's block of samples and pass of channels are the engine's.
+const _: () = assert!(BLOCK == dense16::BLOCK && CHANNELS == dense16::avx512::CHANNELS);
 
 /// The AVX-512 kernel set for the block driver.
 struct Avx512;
@@ -182,6 +189,30 @@ const VECS: usize = BLOCK / 16;
 /// One block row of 32-bit values in registers.
 type Row = [__m512i; VECS];
 
+/// The sums of channels `j0 .. j0 + CHANNELS` of a layer whose inputs are unsigned bytes, four
+/// per word: `vpdpbusd` multiplies each sample's four bytes with the four signed weight bytes of
+/// a broadcast word and adds the products into 32-bit accumulators (`vpdpwssd` on 16-bit
+/// inputs is the shared [`dense16::avx512::sums`]).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn byte_sums(layer: &PackedLayer, x: &[i32], j0: usize) -> [Row; CHANNELS] {
+    let stride = layer.d_out_pad;
+    let mut acc = [[_mm512_setzero_si512(); VECS]; CHANNELS];
+    for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + CHANNELS]) {
+        *a = [_mm512_set1_epi32(b); VECS];
+    }
+    for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
+        let xv = load(xg);
+        for (a, &w) in acc.iter_mut().zip(&layer.weight[g * stride + j0..g * stride + j0 + CHANNELS]) {
+            let w = _mm512_set1_epi32(w);
+            for (ah, xh) in a.iter_mut().zip(xv) {
+                *ah = _mm512_dpbusd_epi32(*ah, xh, w);
+            }
+        }
+    }
+    acc
+}
+
 /// Loads `x[0..BLOCK]`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -214,34 +245,12 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     let x = &x[..layer.words_in * BLOCK];
     let (lo, hi) = (_mm512_set1_epi32(layer.lo), _mm512_set1_epi32(layer.hi));
     for j0 in (0..stride).step_by(CHANNELS) {
-        let mut acc = [[_mm512_setzero_si512(); VECS]; CHANNELS];
-        for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + CHANNELS]) {
-            *a = [_mm512_set1_epi32(b); VECS];
-        }
-        for (g, xg) in x.chunks_exact(BLOCK).enumerate() {
-            let xv = load(xg);
-            let wg = &layer.weight[g * stride + j0..g * stride + j0 + CHANNELS];
-            match layer.lanes_in {
-                Lanes::U8 => {
-                    for (a, &w) in acc.iter_mut().zip(wg) {
-                        let w = _mm512_set1_epi32(w);
-                        for (ah, xh) in a.iter_mut().zip(xv) {
-                            *ah = _mm512_dpbusd_epi32(*ah, xh, w);
-                        }
-                    }
-                }
-                Lanes::I16 => {
-                    for (a, &w) in acc.iter_mut().zip(wg) {
-                        let w = _mm512_set1_epi32(w);
-                        for (ah, xh) in a.iter_mut().zip(xv) {
-                            *ah = _mm512_dpwssd_epi32(*ah, xh, w);
-                        }
-                    }
-                }
-            }
-        }
+        let mut v = match layer.lanes_in {
+            Lanes::U8 => byte_sums(layer, x, j0),
+            // SAFETY: this function's own features are the kernel's.
+            Lanes::I16 => unsafe { dense16::avx512::sums::<CHANNELS>(x, &layer.weight, &layer.bias[..stride], j0) },
+        };
         let rq = &layer.rq[j0..j0 + CHANNELS];
-        let mut v = acc;
         // Unsigned byte outputs are clamped by saturating packs below (the 64-bit paths clamp
         // themselves).
         let bytes = layer.lanes_out == Some((Lanes::U8, 0)) && layer.lo == 0;

@@ -2,21 +2,19 @@
 //! whose accumulator fits 32 (the emulator's `Dense16` plan) on [`TILE`] samples at once.
 //! Inputs come as pairs of consecutive 16-bit inputs in one 32-bit word per sample
 //! (`[n_in / 2][TILE]`), weights as the matching pairs (`[n_in / 2][n_pad]`); each kernel
-//! multiplies both halves and adds both products into 32-bit accumulators (`vpdpwssd` on
-//! AVX-512 VNNI; the workspace's shared kernels, [`qonnx_ir::simd::dense16`], on AVX2 and
-//! elsewhere). The lowering sized the accumulator so that no sum overflows it; a lone pair of
+//! multiplies both halves and adds both products into 32-bit accumulators: the workspace's
+//! shared kernels, [`qonnx_ir::simd::dense16`] (`vpdpwssd` on AVX-512 VNNI, `vpmaddwd` on AVX2,
+//! the baseline SIMD elsewhere), which `hawq-core`'s integer engine runs as well. The lowering sized the accumulator so that no sum overflows it; a lone pair of
 //! `−2^15 · −2^15` products may wrap, and the final, fitting sum undoes the wrap. So every kernel
 //! gives the per-sample path's bits.
 #![allow(unsafe_code)] // SIMD intrinsics behind runtime feature detection (`Simd::check`).
-
-#[cfg(target_arch = "x86_64")]
-use std::arch::x86_64::*;
 
 use qonnx_ir::simd::dense16;
 
 use super::tile::TILE;
 
-/// Output channels a kernel pass computes; `n_pad` is a multiple.
+/// The padding of output channels: `n_pad` is a multiple of it, and it is a multiple of every
+/// shared kernel's pass (eight channels on AVX-512, [`dense16::GROUP`] elsewhere).
 pub(super) const CHANNELS: usize = 8;
 
 /// `weights` (`[n_in][n_out]`, raw) as input pairs `[n_in / 2][n_pad]` and `bias` padded to
@@ -74,7 +72,8 @@ impl Dense16 for Avx2 {
     }
 }
 
-/// AVX-512 VNNI: 8 channels × 32 samples a pass (16 accumulators in registers).
+/// AVX-512 VNNI: the workspace's shared AVX-512 kernel ([`dense16::avx512`]: `vpdpwssd`, 8
+/// channels × 32 samples a pass).
 #[cfg(target_arch = "x86_64")]
 pub(super) struct Avx512;
 
@@ -82,41 +81,8 @@ pub(super) struct Avx512;
 impl Dense16 for Avx512 {
     #[inline(always)]
     unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
+        let (rows, _) = acc.as_chunks_mut::<TILE>();
         // SAFETY: the caller checked AVX-512F/BW/VNNI.
-        unsafe { dense_avx512(words, pairs, bias, acc) }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn dense_avx512(words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]) {
-    let n_pad = bias.len();
-    let load = |x: &[i32]| -> __m512i {
-        let x = &x[..16];
-        // SAFETY: `x` holds 16 values; AVX-512F is enabled in this function.
-        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
-    };
-    for j0 in (0..n_pad).step_by(CHANNELS) {
-        let mut a = [[_mm512_setzero_si512(); 2]; CHANNELS];
-        for (ac, &b) in a.iter_mut().zip(&bias[j0..j0 + CHANNELS]) {
-            *ac = [_mm512_set1_epi32(b); 2];
-        }
-        for (g, xg) in words.chunks_exact(TILE).enumerate() {
-            let xv = [load(xg), load(&xg[16..])];
-            for (ac, &w) in a.iter_mut().zip(&pairs[g * n_pad + j0..g * n_pad + j0 + CHANNELS]) {
-                let w = _mm512_set1_epi32(w);
-                for (ah, &xh) in ac.iter_mut().zip(&xv) {
-                    *ah = _mm512_dpwssd_epi32(*ah, xh, w);
-                }
-            }
-        }
-        for (c, ac) in a.iter().enumerate() {
-            for (k, &v) in ac.iter().enumerate() {
-                let at = (j0 + c) * TILE + 16 * k;
-                let y = &mut acc[at..at + 16];
-                // SAFETY: `y` holds 16 values.
-                unsafe { _mm512_storeu_si512(y.as_mut_ptr().cast(), v) };
-            }
-        }
+        unsafe { dense16::avx512::dense(words, pairs, bias, 0, rows) }
     }
 }

@@ -1,7 +1,8 @@
 //! The integer dense kernel that the workspace's packed integer paths share (`hawq-core`'s
 //! integer engine and `hls-backend`'s emulator) in the baseline SIMD of each architecture, which
 //! needs no runtime detection: SSE2 on x86-64 (`pmaddwd`), NEON on aarch64 (`smlal`), plain loops
-//! that the compiler vectorizes elsewhere; and, for callers that detected it, AVX2 ([`avx2`]).
+//! that the compiler vectorizes elsewhere; and, for callers that detected them, AVX2 ([`avx2`])
+//! and AVX-512 VNNI ([`avx512`]).
 //!
 //! The data come in blocks of [`BLOCK`] samples. Inputs are pairs of consecutive 16-bit values in
 //! one 32-bit word per sample, word-major (`words[g][BLOCK]`); weights are the matching pairs,
@@ -13,6 +14,8 @@
 
 #[cfg(target_arch = "x86_64")]
 pub mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 #[cfg(target_arch = "x86_64")]
@@ -109,15 +112,19 @@ mod tests {
 
     /// Every form gives the exact sums (computed here in i64 from the halves), on random pairs
     /// and on one sample and channel whose first pair of products is `2 · (−2^15)^2 = 2^31`
-    /// (which wraps `pmaddwd`'s pair sum) while its whole sum fits `i32`.
+    /// (which wraps `pmaddwd`'s pair sum, and `vpdpwssd`'s sum with the bias) while its whole sum
+    /// fits `i32`. The AVX2 and AVX-512 forms run where the CPU has them.
     #[test]
     fn baseline_and_plain_forms_give_the_exact_sums() {
         let (groups, n_pad) = (9, 12);
         let mut x = words(groups * BLOCK, 4096, 1);
         let mut w = words(groups * n_pad, 1024, 2);
-        let bias = words(n_pad, 1 << 14, 3);
+        let mut bias = words(n_pad, 1 << 14, 3);
         let both_min = 0x8000_8000u32 as i32;
         (x[5], w[3]) = (both_min, both_min);
+        // A non-negative bias makes the first group's sum leave i32 as well, as the AVX-512 form
+        // adds the accumulator in the same instruction: a saturating form would stop there.
+        bias[3] = 1 << 20;
         // Then −2^15 · (2^15 − 1) and nothing more for sample 5 on channel 3.
         (x[BLOCK + 5], w[n_pad + 3]) = (0x8000, 0x7FFF);
         for g in 2..groups {
@@ -142,22 +149,44 @@ mod tests {
             });
             #[cfg(not(target_arch = "x86_64"))]
             let avx2: Option<[[i32; BLOCK]; 4]> = None;
+            // AVX-512 on eight channels where the layer has them (a full pass), else four (the
+            // remainder pass).
+            #[cfg(target_arch = "x86_64")]
+            let avx512 = crate::simd::Simd::Avx512.supported().then(|| {
+                let mut a = vec![[0i32; BLOCK]; if j0 + 8 <= n_pad { 8 } else { 4 }];
+                // SAFETY: AVX-512 F, BW and VNNI were detected.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx512::dense(&x, &w, &bias, j0, &mut a)
+                };
+                a
+            });
+            #[cfg(not(target_arch = "x86_64"))]
+            let avx512: Option<Vec<[i32; BLOCK]>> = None;
+            let want = |j: usize, r: usize| {
+                let sum = i64::from(bias[j])
+                    + (0..groups)
+                        .map(|g| {
+                            let (a, b) = (x[g * BLOCK + r], w[g * n_pad + j]);
+                            lo(a) * lo(b) + hi(a) * hi(b)
+                        })
+                        .sum::<i64>();
+                assert!(i32::try_from(sum).is_ok(), "test data: the sum j={j} r={r} leaves i32");
+                sum
+            };
             for c in 0..4 {
                 for r in 0..BLOCK {
                     let j = j0 + c;
-                    let want = i64::from(bias[j])
-                        + (0..groups)
-                            .map(|g| {
-                                let (a, b) = (x[g * BLOCK + r], w[g * n_pad + j]);
-                                lo(a) * lo(b) + hi(a) * hi(b)
-                            })
-                            .sum::<i64>();
-                    assert!(i32::try_from(want).is_ok(), "test data: the sum j={j} r={r} leaves i32");
-                    assert_eq!(i64::from(fast[c][r]), want, "j={j} r={r}");
-                    assert_eq!(i64::from(plain[c][r]), want, "plain j={j} r={r}");
+                    assert_eq!(i64::from(fast[c][r]), want(j, r), "j={j} r={r}");
+                    assert_eq!(i64::from(plain[c][r]), want(j, r), "plain j={j} r={r}");
                     if let Some(a) = &avx2 {
-                        assert_eq!(i64::from(a[c][r]), want, "AVX2 j={j} r={r}");
+                        assert_eq!(i64::from(a[c][r]), want(j, r), "AVX2 j={j} r={r}");
                     }
+                }
+            }
+            for (c, row) in avx512.iter().flatten().enumerate() {
+                for (r, &v) in row.iter().enumerate() {
+                    assert_eq!(i64::from(v), want(j0 + c, r), "AVX-512 j={} r={r}", j0 + c);
                 }
             }
         }
