@@ -90,7 +90,9 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             let mut acc = unsafe { dense16::avx2::sums(x, &layer.weight, &layer.bias[..stride], j0, h) };
             for (a, r) in acc.iter_mut().zip(&layer.rq[j0..j0 + GROUP]) {
                 for ah in a.iter_mut() {
-                    *ah = if layer.float {
+                    *ah = if layer.float_in_i32 {
+                        _mm256_min_epi32(_mm256_max_epi32(requant_f64_in_i32(*ah, r.mult), lo), hi)
+                    } else if layer.float {
                         requant_f64(*ah, r.mult, lo_f, hi_f)
                     } else if layer.wide {
                         let mut lanes = [0i32; 8];
@@ -148,6 +150,24 @@ fn requant_f64(acc: __m256i, mult: f64, lo: __m256d, hi: __m256d) -> __m256i {
     let low = requant_f64_half(_mm256_castsi256_si128(acc), m, lo, hi);
     let high = requant_f64_half(_mm256_extracti128_si256::<1>(acc), m, lo, hi);
     _mm256_set_m128i(high, low)
+}
+
+/// [`requant_f64`] without the clamp, for layers whose products stay within `±i32::MAX`
+/// ([`PackedLayer::float_in_i32`]): the conversion cannot leave the 32-bit range, and the
+/// caller clamps in 32-bit lanes (rounding commutes with clamping to integer bounds).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn requant_f64_in_i32(acc: __m256i, mult: f64) -> __m256i {
+    let m = _mm256_set1_pd(mult);
+    let low = round_f64_half(_mm256_castsi256_si128(acc), m);
+    _mm256_set_m128i(round_f64_half(_mm256_extracti128_si256::<1>(acc), m), low)
+}
+
+/// [`requant_f64_in_i32`] on 4 lanes.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn round_f64_half(v: __m128i, m: __m256d) -> __m128i {
+    _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_cvtepi32_pd(v), m))
 }
 
 /// [`requant_f64`] on 4 lanes.

@@ -251,14 +251,17 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             Lanes::I16 => unsafe { dense16::avx512::sums::<CHANNELS>(x, &layer.weight, &layer.bias[..stride], j0) },
         };
         let rq = &layer.rq[j0..j0 + CHANNELS];
-        // Unsigned byte outputs are clamped by saturating packs below (the 64-bit paths clamp
-        // themselves).
+        // Unsigned byte outputs are clamped by saturating packs below (the float64 path out of
+        // i32 and the 64-bit path clamp themselves).
         let bytes = layer.lanes_out == Some((Lanes::U8, 0)) && layer.lo == 0;
         let unit = layer.unit;
         let (lo_f, hi_f) = (_mm512_set1_pd(f64::from(layer.lo)), _mm512_set1_pd(f64::from(layer.hi)));
         for (vc, r) in v.iter_mut().zip(rq) {
             for vh in vc.iter_mut() {
-                *vh = if layer.float {
+                *vh = if layer.float_in_i32 {
+                    let q = requant_f64_in_i32(*vh, r.mult);
+                    if bytes { q } else { _mm512_min_epi32(_mm512_max_epi32(q, lo), hi) }
+                } else if layer.float {
                     requant_f64(*vh, r.mult, lo_f, hi_f)
                 } else if layer.wide {
                     requant64(*vh, *r, layer.lo, layer.hi)
@@ -354,6 +357,28 @@ fn requant_f64(acc: __m512i, mult: f64, lo: __m512d, hi: __m512d) -> __m512i {
 fn requant_f64_half(v: __m256i, m: __m512d, lo: __m512d, hi: __m512d) -> __m256i {
     let y = _mm512_min_pd(_mm512_max_pd(_mm512_mul_pd(_mm512_cvtepi32_pd(v), m), lo), hi);
     _mm512_cvt_roundpd_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y)
+}
+
+/// [`requant_f64`] without the clamp, for layers whose products stay within `±i32::MAX`
+/// ([`PackedLayer::float_in_i32`]): the conversion cannot leave the 32-bit range, and the
+/// caller clamps in 32-bit lanes (rounding commutes with clamping to integer bounds).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn requant_f64_in_i32(acc: __m512i, mult: f64) -> __m512i {
+    let m = _mm512_set1_pd(mult);
+    let low = round_f64_half(_mm512_castsi512_si256(acc), m);
+    let high = round_f64_half(_mm512_extracti64x4_epi64::<1>(acc), m);
+    _mm512_inserti64x4::<1>(_mm512_castsi256_si512(low), high)
+}
+
+/// [`requant_f64_in_i32`] on 8 lanes.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn round_f64_half(v: __m256i, m: __m512d) -> __m256i {
+    _mm512_cvt_roundpd_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm512_mul_pd(
+        _mm512_cvtepi32_pd(v),
+        m,
+    ))
 }
 
 /// The same with 64-bit products, clamped, back in 32-bit lanes.

@@ -110,6 +110,12 @@ pub(crate) struct PackedLayer {
     /// computed in float64 is exact and its rounding to nearest even is the requantized value:
     /// the 64-bit products then need no 64-bit integer multiplies.
     pub(crate) float: bool,
+    /// Whether, on the float64 path, every product `acc · mult` lies within `±i32::MAX`: its
+    /// rounding then converts to 32-bit lanes without leaving their range, so the clamp to the
+    /// output bounds (integers, with which rounding commutes) can follow the conversion in 32-bit
+    /// lanes, or be left to saturating packs, instead of preceding it in float64.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
+    pub(crate) float_in_i32: bool,
     /// Whether every numerator is 1 (a pure shift).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // read by the x86-64 kernels only
     pub(crate) unit: bool,
@@ -194,7 +200,7 @@ fn pack_layer(
     let limit = i128::from(i32::MAX);
     let mut bias = vec![0i32; d_out_pad];
     let mut rq = vec![Rq { num: 1, add: 0, odd: 0, shift: 0, mult: 1.0 }; d_out_pad];
-    let (mut wide, mut float) = (false, true);
+    let (mut wide, mut float, mut float_in_i32) = (false, true, true);
     for j in 0..d_out {
         let col = (0..d_in).map(|i| i128::from(layer.weight[i * d_out + j]));
         let (sum, abs): (i128, i128) = col.fold((0, 0), |(s, a), w| (s + w, a + w.abs()));
@@ -221,6 +227,10 @@ fn pack_layer(
         // exact rational value, and rounding it to nearest even is the requantization.
         if reach_acc * i128::from(n) >= 1i128 << 53 {
             float = false;
+        }
+        // `|acc · mult| = |acc · num| · 2^−c ≤ i32::MAX`.
+        if reach_acc * i128::from(n) > limit << c {
+            float_in_i32 = false;
         }
         bias[j] = b as i32;
         let mult = n as f64 * 2f64.powi(-(c as i32));
@@ -255,6 +265,7 @@ fn pack_layer(
         rq,
         wide,
         float: wide && float,
+        float_in_i32: wide && float && float_in_i32,
         lo: to_i32(layer.output.min())?,
         hi: to_i32(layer.output.max())?,
         lanes_out: match out {
@@ -300,30 +311,43 @@ mod tests {
         IntegerMlp::new(1.0, input, vec![layer], crate::ScaleMode::Dyadic).expect("model")
     }
 
-    /// Each requantization form (32-bit shift, 32-bit multiply, float64, 64-bit integer) is
-    /// chosen where its bound says, and every SIMD level, and the portable set's plain loops,
+    /// Each requantization form (32-bit shift, 32-bit multiply, float64 within and beyond the
+    /// i32 range, 64-bit integer) is chosen where its bound says, and every SIMD level, and the portable set's plain loops,
     /// give the reference integers with it.
     #[test]
     fn every_requantization_form_equals_the_reference() {
         let i16_in = IntRange::new(16, true, false);
+        // (model, wide, float, float within i32, unit numerators); the fourth case's products
+        // reach `2^31 · 1.5`, beyond i32, while staying below 2^53.
         let cases = [
-            (one_layer(i16_in, 3, Requant::Shift(9)), false, false, true),
-            (one_layer(i16_in, 3, Requant::Dyadic { b: 5, c: 12 }), false, false, false),
-            (one_layer(i16_in, 300, Requant::Dyadic { b: (1 << 23) + 7, c: 40 }), true, true, false),
-            (one_layer(i16_in, 1_500, Requant::Dyadic { b: (1 << 30) + 3, c: 55 }), true, false, false),
+            (one_layer(i16_in, 3, Requant::Shift(9)), false, false, false, true),
+            (one_layer(i16_in, 3, Requant::Dyadic { b: 5, c: 12 }), false, false, false, false),
+            (one_layer(i16_in, 300, Requant::Dyadic { b: (1 << 23) + 7, c: 40 }), true, true, true, false),
+            (one_layer(i16_in, 1_500, Requant::Dyadic { b: 3, c: 1 }), true, true, false, false),
+            (one_layer(i16_in, 1_500, Requant::Dyadic { b: (1 << 30) + 3, c: 55 }), true, false, false, false),
         ];
         let mut rng = crate::rng::SplitMix64::new(1);
-        for (k, (m, wide, float, unit)) in cases.iter().enumerate() {
+        for (k, (m, wide, float, in_i32, unit)) in cases.iter().enumerate() {
             let p = PackedMlp::new(m, false).expect("packs");
             let l = &p.layers[0];
-            assert_eq!((l.wide, l.float, l.unit), (*wide, *float, *unit), "case {k}");
-            let q: Vec<i64> = (0..40 * 70)
+            assert_eq!((l.wide, l.float, l.float_in_i32, l.unit), (*wide, *float, *in_i32, *unit), "case {k}");
+            let mut q: Vec<i64> = (0..40 * 70)
                 .map(|i| match i % 7 {
                     0 => i16_in.min(),
                     1 => i16_in.max(),
                     _ => (rng.next_u64() % 65_536) as i64 - 32_768,
                 })
                 .collect();
+            // Samples `[v, −v, 0, …]`, whose sums are the bias plus `v` times the difference of
+            // two weights: small, so that outputs of the large multipliers fall inside the clamp.
+            for (row, v) in q.chunks_exact_mut(40).zip(1..=9) {
+                row.fill(0);
+                (row[0], row[1]) = (v, -v);
+            }
+            // Samples at either end of the range in every input: the largest sums, whose
+            // products leave i32 in the fourth case.
+            q[40 * 10..40 * 11].fill(i16_in.max());
+            q[40 * 11..40 * 12].fill(i16_in.min());
             let reference = m.forward_int_reference(&q).expect("reference");
             // Outputs that are not all clamped, so the rounding itself is compared.
             assert!(reference.iter().any(|&v| v > -128 && v < 127), "case {k}: every output clamped");
