@@ -204,6 +204,15 @@ impl Emulator {
     pub fn quantize_inputs(&self, x: &[f64]) -> Vec<i64> {
         let mut q = vec![0; x.len()];
         #[cfg(target_arch = "x86_64")]
+        if self.simd >= Simd::Avx512 {
+            // SAFETY: the level was checked when the emulator was built.
+            #[allow(unsafe_code)]
+            unsafe {
+                self.quantize_avx512(x, &mut q)
+            };
+            return q;
+        }
+        #[cfg(target_arch = "x86_64")]
         if self.simd >= Simd::Avx2 {
             // SAFETY: the level was checked when the emulator was built.
             #[allow(unsafe_code)]
@@ -220,6 +229,14 @@ impl Emulator {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn quantize_avx2(&self, x: &[f64], q: &mut [i64]) {
+        self.model.input_type.from_f64_slice(x, q);
+    }
+
+    /// [`Emulator::quantize_inputs`] compiled for AVX-512 (F, DQ and VL: 64-bit float to integer
+    /// conversions and 64-bit min/max in vectors).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2,fma")]
+    fn quantize_avx512(&self, x: &[f64], q: &mut [i64]) {
         self.model.input_type.from_f64_slice(x, q);
     }
 

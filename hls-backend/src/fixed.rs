@@ -234,13 +234,50 @@ impl FixedType {
         self.quantize_scaled(x * f64::from(self.frac()).exp2())
     }
 
-    /// [`FixedType::from_f64`] on every value of `x` into `out`, with the scale computed once (for
-    /// loops that the compiler can keep free of calls).
+    /// [`FixedType::from_f64`] on every value of `x` into `out`, with the scale computed once and
+    /// the rounding and overflow modes decided once per slice, so that each loop is straight-line
+    /// code that the compiler can vectorize.
     #[inline(always)]
     pub fn from_f64_slice(&self, x: &[f64], out: &mut [i64]) {
         let scale = f64::from(self.frac()).exp2();
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = self.quantize_scaled(v * scale);
+        // Each arm passes its mode as a constant, which the inlined loop's test folds.
+        match self.rounding {
+            Rounding::Trn => self.quantize_slice(x, out, scale, Rounding::Trn),
+            Rounding::TrnZero => self.quantize_slice(x, out, scale, Rounding::TrnZero),
+            Rounding::Rnd => self.quantize_slice(x, out, scale, Rounding::Rnd),
+            Rounding::RndZero => self.quantize_slice(x, out, scale, Rounding::RndZero),
+            Rounding::RndMinInf => self.quantize_slice(x, out, scale, Rounding::RndMinInf),
+            Rounding::RndInf => self.quantize_slice(x, out, scale, Rounding::RndInf),
+            Rounding::RndConv => self.quantize_slice(x, out, scale, Rounding::RndConv),
+        }
+    }
+
+    /// [`FixedType::from_f64_slice`] with the rounding mode `rounding` (this type's).
+    #[inline(always)]
+    fn quantize_slice(&self, x: &[f64], out: &mut [i64], scale: f64, rounding: Rounding) {
+        // NaN takes 0 (rounded from 0.0: a select, not a branch), which every type holds and
+        // every overflow mode keeps.
+        let rounded = |v: f64| {
+            let scaled = v * scale;
+            round_scaled(if scaled.is_nan() { 0.0 } else { scaled }, rounding)
+        };
+        if self.overflow == Overflow::Sat {
+            let (lo, hi) = (self.min_raw(), self.max_raw());
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = rounded(v).clamp(lo, hi);
+            }
+        } else if self.overflow == Overflow::Wrap && self.width < 64 {
+            // The low `width` bits, sign-extended for signed types: [`FixedType::overflow`]'s
+            // wrap, which leaves values in range as they are.
+            let up = 64 - self.width;
+            for (o, &v) in out.iter_mut().zip(x) {
+                let q = rounded(v) << up;
+                *o = if self.signed { q >> up } else { ((q as u64) >> up) as i64 };
+            }
+        } else {
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = self.overflow(rounded(v));
+            }
         }
     }
 
@@ -250,20 +287,32 @@ impl FixedType {
         if scaled.is_nan() {
             return 0;
         }
-        let lo = scaled.floor();
-        let rem = scaled - lo;
-        let lo_i = lo.clamp(-9.0e18, 9.0e18) as i64;
-        let up = match self.rounding {
-            Rounding::Trn => false,
-            Rounding::TrnZero => rem > 0.0 && scaled < 0.0,
-            Rounding::Rnd => rem >= 0.5,
-            Rounding::RndZero => rem > 0.5 || (rem == 0.5 && scaled < 0.0),
-            Rounding::RndMinInf => rem > 0.5,
-            Rounding::RndInf => rem > 0.5 || (rem == 0.5 && scaled > 0.0),
-            Rounding::RndConv => rem > 0.5 || (rem == 0.5 && lo_i & 1 == 1),
-        };
-        self.overflow(lo_i.saturating_add(i64::from(up)))
+        self.overflow(round_scaled(scaled, self.rounding))
     }
+}
+
+/// A finite or infinite `scaled` (not NaN) rounded to an integer with `rounding`, within
+/// `±9·10^18` (so that adding the rounding's one cannot overflow).
+#[inline(always)]
+fn round_scaled(scaled: f64, rounding: Rounding) -> i64 {
+    debug_assert!(!scaled.is_nan());
+    let lo = scaled.floor();
+    let rem = scaled - lo;
+    // The unchecked conversion vectorizes (the saturating `as` does not).
+    #[allow(unsafe_code)]
+    // SAFETY: `scaled` is not NaN, so the clamped `lo` is a finite integer within `±9·10^18`,
+    // which `i64` holds.
+    let lo_i = unsafe { lo.clamp(-9.0e18, 9.0e18).to_int_unchecked::<i64>() };
+    let up = match rounding {
+        Rounding::Trn => false,
+        Rounding::TrnZero => rem > 0.0 && scaled < 0.0,
+        Rounding::Rnd => rem >= 0.5,
+        Rounding::RndZero => rem > 0.5 || (rem == 0.5 && scaled < 0.0),
+        Rounding::RndMinInf => rem > 0.5,
+        Rounding::RndInf => rem > 0.5 || (rem == 0.5 && scaled > 0.0),
+        Rounding::RndConv => rem > 0.5 || (rem == 0.5 && lo_i & 1 == 1),
+    };
+    lo_i + i64::from(up)
 }
 
 /// `v · 2^−s` rounded to an integer with `mode` (s ≥ 1).
@@ -355,8 +404,19 @@ pub fn cast_slice<S: Copy + Into<i64>>(ty: &FixedType, from_frac: i32, src: &[S]
 /// shift keeps the low 32 bits of `v · 2^shift`, of which a wrap to at most 31 bits keeps fewer.
 #[inline(always)]
 pub fn cast_slice_i32(ty: &FixedType, from_frac: i32, src: &[i32], dst: &mut [i64]) {
+    if !cast_slice_i32_lanes(ty, from_frac, src, dst) {
+        cast_slice(ty, from_frac, src, dst);
+    }
+}
+
+/// The 32-bit cases of [`cast_slice_i32`] into 64-bit or 32-bit destinations (the emulator's
+/// tiles keep values of at most 31 bits in 32-bit lanes): `false`, with nothing written, where
+/// [`cast_slice_i32`] takes [`cast_slice`]. Every result lies in the type's raw range, so it
+/// fits `i32`.
+#[inline(always)]
+pub fn cast_slice_i32_lanes<D: From<i32>>(ty: &FixedType, from_frac: i32, src: &[i32], dst: &mut [D]) -> bool {
     let shift = ty.frac() - from_frac;
-    let handled = ty.width <= 31
+    ty.width <= 31
         && (-31..=31).contains(&shift)
         && match (shift.signum(), ty.rounding) {
             (0, _) => overflow_i32(ty, src, dst, |v| v),
@@ -372,16 +432,13 @@ pub fn cast_slice_i32(ty: &FixedType, from_frac: i32, src: &[i32], dst: &mut [i6
                 })
             }
             _ => false,
-        };
-    if !handled {
-        cast_slice(ty, from_frac, src, dst);
-    }
+        }
 }
 
 /// `dst = overflow(round(src))` in 32-bit lanes for a type of at most 31 bits (saturation or
 /// wrapping); `false`, with nothing written, for the other overflow modes.
 #[inline(always)]
-fn overflow_i32(ty: &FixedType, src: &[i32], dst: &mut [i64], round: impl Fn(i32) -> i32) -> bool {
+fn overflow_i32<D: From<i32>>(ty: &FixedType, src: &[i32], dst: &mut [D], round: impl Fn(i32) -> i32) -> bool {
     debug_assert!(ty.width <= 31);
     let (lo, hi) = (ty.min_raw() as i32, ty.max_raw() as i32);
     let up = 32 - ty.width;
@@ -398,11 +455,12 @@ fn overflow_i32(ty: &FixedType, src: &[i32], dst: &mut [i64], round: impl Fn(i32
     true
 }
 
-/// `dst[k] = f(src[k])`, widened: one straight loop per `f`, for the compiler to vectorize.
+/// `dst[k] = f(src[k])`, widened where `D` is wider: one straight loop per `f`, for the compiler
+/// to vectorize.
 #[inline(always)]
-fn map_i32(src: &[i32], dst: &mut [i64], f: impl Fn(i32) -> i32) {
+fn map_i32<D: From<i32>>(src: &[i32], dst: &mut [D], f: impl Fn(i32) -> i32) {
     for (d, &v) in dst.iter_mut().zip(src) {
-        *d = i64::from(f(v));
+        *d = D::from(f(v));
     }
 }
 
@@ -449,6 +507,28 @@ mod tests {
         }
     }
 
+    /// The slice form, with its modes decided once per slice, gives [`FixedType::from_f64`]'s
+    /// values: on ties at every scale, NaN, infinities and values beyond every type.
+    #[test]
+    fn from_f64_slice_equals_from_f64() {
+        let mut x = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 1e300, -1e300, 9.5e18, -9.5e18];
+        for k in -600..600 {
+            x.extend([f64::from(k) / 8.0, f64::from(k) * 0.37, f64::from(k) * 1e3 + 0.5]);
+        }
+        for rounding in Rounding::ALL {
+            for overflow in Overflow::ALL {
+                for (w, i, signed) in [(1, 1, false), (6, 0, false), (8, 3, true), (16, 6, true), (40, 20, true)] {
+                    let t = FixedType::new(w, i, signed).unwrap().with_modes(rounding, overflow);
+                    let mut out = vec![0; x.len()];
+                    t.from_f64_slice(&x, &mut out);
+                    for (&v, &o) in x.iter().zip(&out) {
+                        assert_eq!(o, t.from_f64(v), "{t}: {v}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn cast_slice_i32_equals_cast() {
         // The ends of i32, values around powers of two and ties, and a spread between.
@@ -480,6 +560,13 @@ mod tests {
                         cast_slice_i32(&t, from, &vals, &mut out);
                         let want: Vec<i64> = wide.iter().map(|&v| t.cast(v, from)).collect();
                         assert_eq!(out, want, "{t} from {from}");
+                        // The same into 32-bit lanes, where those cases apply.
+                        let mut narrow = vec![0i32; vals.len()];
+                        if cast_slice_i32_lanes(&t, from, &vals, &mut narrow) {
+                            assert!(t.width <= 31, "{t}: 32-bit lanes for a type wider than 31 bits");
+                            let narrow: Vec<i64> = narrow.into_iter().map(i64::from).collect();
+                            assert_eq!(narrow, want, "{t} from {from}, 32-bit lanes");
+                        }
                     }
                 }
             }

@@ -54,13 +54,55 @@ pub fn softmax(x: &[i64], frac: i32, exp: &[u32], inv: &[u64], shift: u32, out: 
         &mut big
     };
     for (k, &v) in x.iter().enumerate() {
-        let d = (m - v) as u64;
-        let idx = if frac >= EXP_FRAC { d >> (frac - EXP_FRAC) } else { d << (EXP_FRAC - frac).min(32) };
-        es[k] = u64::from(exp[(idx as usize).min(EXP_SIZE - 1)]);
+        es[k] = exp_entry(m, v, frac, exp);
         sum += es[k];
     }
-    let k = ((sum >> shift) as usize).min(inv.len() - 1);
     for (o, &ev) in out.iter_mut().zip(es.iter()) {
-        *o = ((ev * inv[k]) >> 16).min(65535) as i64;
+        *o = scaled(ev, sum, inv, shift);
     }
+}
+
+/// [`softmax`] on a tile of `T` samples at once: `x` and `out` are column-major, `[n][T]` (the
+/// HLS emulator's tiles), and each sample's outputs are those of [`softmax`] on its column.
+pub fn softmax_tile<const T: usize>(x: &[i64], frac: i32, exp: &[u32], inv: &[u64], shift: u32, out: &mut [i64]) {
+    let (rows, _) = x.as_chunks::<T>();
+    let (outs, _) = out.as_chunks_mut::<T>();
+    let mut m = [0i64; T];
+    if let Some(first) = rows.first() {
+        m = *first;
+    }
+    for row in rows {
+        for (mr, &v) in m.iter_mut().zip(row) {
+            *mr = (*mr).max(v);
+        }
+    }
+    // The table entries go to `out` first, then their scaled values.
+    let mut sum = [0u64; T];
+    for (row, o) in rows.iter().zip(outs.iter_mut()) {
+        for (((or, sr), &v), &mr) in o.iter_mut().zip(&mut sum).zip(row).zip(&m) {
+            let e = exp_entry(mr, v, frac, exp);
+            *sr += e;
+            *or = e as i64;
+        }
+    }
+    for o in outs.iter_mut() {
+        for (or, &sr) in o.iter_mut().zip(&sum) {
+            *or = scaled(*or as u64, sr, inv, shift);
+        }
+    }
+}
+
+/// The exponential table's entry for `v` under the maximum `m` (raw, `frac` fractional bits).
+#[inline(always)]
+fn exp_entry(m: i64, v: i64, frac: i32, exp: &[u32]) -> u64 {
+    let d = (m - v) as u64;
+    let idx = if frac >= EXP_FRAC { d >> (frac - EXP_FRAC) } else { d << (EXP_FRAC - frac).min(32) };
+    u64::from(exp[(idx as usize).min(EXP_SIZE - 1)])
+}
+
+/// The output for the table entry `e` of a vector whose entries sum to `sum`.
+#[inline(always)]
+fn scaled(e: u64, sum: u64, inv: &[u64], shift: u32) -> i64 {
+    let k = ((sum >> shift) as usize).min(inv.len() - 1);
+    ((e * inv[k]) >> 16).min(65535) as i64
 }

@@ -28,8 +28,8 @@ pub enum Simd {
     Portable,
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,
-    /// x86-64 AVX-512 (F, BW and VNNI, on top of AVX2 and FMA): 512-bit dot-product
-    /// instructions (`vpdpbusd`, `vpdpwssd`).
+    /// x86-64 AVX-512 (F, BW, DQ, VL and VNNI, on top of AVX2 and FMA; every CPU with AVX-512
+    /// VNNI has all of them): 512-bit dot-product instructions (`vpdpbusd`, `vpdpwssd`).
     Avx512,
 }
 
@@ -59,6 +59,8 @@ impl Simd {
                 Simd::Avx2.supported()
                     && std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
                     && std::arch::is_x86_feature_detected!("avx512vnni")
             }
             #[cfg(not(target_arch = "x86_64"))]
