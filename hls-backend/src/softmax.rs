@@ -57,37 +57,47 @@ pub fn softmax(x: &[i64], frac: i32, exp: &[u32], inv: &[u64], shift: u32, out: 
         es[k] = exp_entry(m, v, frac, exp);
         sum += es[k];
     }
+    let factor = inv_entry(sum, inv, shift);
     for (o, &ev) in out.iter_mut().zip(es.iter()) {
-        *o = scaled(ev, sum, inv, shift);
+        *o = scaled(ev, factor);
     }
 }
 
 /// [`softmax`] on a tile of `T` samples at once: `x` and `out` are column-major, `[n][T]` (the
-/// HLS emulator's tiles), and each sample's outputs are those of [`softmax`] on its column.
-pub fn softmax_tile<const T: usize>(x: &[i64], frac: i32, exp: &[u32], inv: &[u64], shift: u32, out: &mut [i64]) {
+/// HLS emulator's tiles, whose narrow form holds `i32`), and each sample's outputs are those of
+/// [`softmax`] on its column.
+pub fn softmax_tile<const T: usize, V: Copy + Into<i64>>(
+    x: &[V],
+    frac: i32,
+    exp: &[u32],
+    inv: &[u64],
+    shift: u32,
+    out: &mut [i64],
+) {
     let (rows, _) = x.as_chunks::<T>();
     let (outs, _) = out.as_chunks_mut::<T>();
     let mut m = [0i64; T];
     if let Some(first) = rows.first() {
-        m = *first;
+        m = first.map(Into::into);
     }
     for row in rows {
         for (mr, &v) in m.iter_mut().zip(row) {
-            *mr = (*mr).max(v);
+            *mr = (*mr).max(v.into());
         }
     }
     // The table entries go to `out` first, then their scaled values.
     let mut sum = [0u64; T];
     for (row, o) in rows.iter().zip(outs.iter_mut()) {
         for (((or, sr), &v), &mr) in o.iter_mut().zip(&mut sum).zip(row).zip(&m) {
-            let e = exp_entry(mr, v, frac, exp);
+            let e = exp_entry(mr, v.into(), frac, exp);
             *sr += e;
             *or = e as i64;
         }
     }
+    let factor = sum.map(|sr| inv_entry(sr, inv, shift));
     for o in outs.iter_mut() {
-        for (or, &sr) in o.iter_mut().zip(&sum) {
-            *or = scaled(*or as u64, sr, inv, shift);
+        for (or, &f) in o.iter_mut().zip(&factor) {
+            *or = scaled(*or as u64, f);
         }
     }
 }
@@ -100,9 +110,14 @@ fn exp_entry(m: i64, v: i64, frac: i32, exp: &[u32]) -> u64 {
     u64::from(exp[(idx as usize).min(EXP_SIZE - 1)])
 }
 
-/// The output for the table entry `e` of a vector whose entries sum to `sum`.
+/// The inverse table's entry for a vector whose table entries sum to `sum`.
 #[inline(always)]
-fn scaled(e: u64, sum: u64, inv: &[u64], shift: u32) -> i64 {
-    let k = ((sum >> shift) as usize).min(inv.len() - 1);
-    ((e * inv[k]) >> 16).min(65535) as i64
+fn inv_entry(sum: u64, inv: &[u64], shift: u32) -> u64 {
+    inv[((sum >> shift) as usize).min(inv.len() - 1)]
+}
+
+/// The output for the table entry `e` and the vector's inverse-table entry `factor`.
+#[inline(always)]
+fn scaled(e: u64, factor: u64) -> i64 {
+    ((e * factor) >> 16).min(65535) as i64
 }

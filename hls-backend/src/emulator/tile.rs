@@ -13,6 +13,7 @@ use super::dot::{self, Dense16};
 use super::{Emulator, Plan};
 use crate::fixed::{cast_slice, cast_slice_i32, cast_slice_i32_lanes};
 use crate::model::LayerKind;
+use crate::softmax::softmax_tile;
 
 /// Samples a tile holds.
 pub(crate) const TILE: usize = 32;
@@ -111,6 +112,9 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
                     if !next_narrow {
                         cast_slice_i32(&ty, frac, cur, &mut b[..n * TILE]);
                     }
+                }
+                (Plan::Softmax { exp, inv, shift }, _) if narrow => {
+                    softmax_tile::<TILE, i32>(&na[..n * TILE], frac, exp, inv, *shift, &mut b[..l.n_out * TILE]);
                 }
                 _ => {
                     if narrow {
@@ -220,9 +224,7 @@ fn wide_layer(
             cast_slice_i32(&ty, frac, narrow, next);
         }
         (Plan::Cast, _) => cast_slice(&ty, frac, cur, next),
-        (Plan::Softmax { exp, inv, shift }, _) => {
-            crate::softmax::softmax_tile::<TILE>(cur, frac, exp, inv, *shift, next)
-        }
+        (Plan::Softmax { exp, inv, shift }, _) => softmax_tile::<TILE, i64>(cur, frac, exp, inv, *shift, next),
         _ => {
             for r in 0..TILE {
                 for (i, v) in s.a[..n].iter_mut().enumerate() {
