@@ -271,8 +271,7 @@ impl FixedType {
             // wrap, which leaves values in range as they are.
             let up = 64 - self.width;
             for (o, &v) in out.iter_mut().zip(x) {
-                let q = rounded(v) << up;
-                *o = if self.signed { q >> up } else { ((q as u64) >> up) as i64 };
+                *o = low_bits(rounded(v) << up, up, self.signed);
             }
         } else {
             for (o, &v) in out.iter_mut().zip(x) {
@@ -289,6 +288,13 @@ impl FixedType {
         }
         self.overflow(round_scaled(scaled, self.rounding))
     }
+}
+
+/// `x` shifted back down by `up` bits: the low `64 − up` bits of the value `x` was shifted up
+/// from, sign-extended for signed types (the wrap of a `64 − up`-bit type).
+#[inline(always)]
+fn low_bits(x: i64, up: u32, signed: bool) -> i64 {
+    if signed { x >> up } else { ((x as u64) >> up) as i64 }
 }
 
 /// A finite or infinite `scaled` (not NaN) rounded to an integer with `rounding`, within
@@ -362,8 +368,7 @@ pub fn cast_slice<S: Copy + Into<i64>>(ty: &FixedType, from_frac: i32, src: &[S]
             // Keep the low W bits, sign-extended for signed types.
             let up = 64 - ty.width;
             for (d, v) in dst.iter_mut().zip(src.iter().map(|&v| v.into())) {
-                let x = (v << shift) << up;
-                *d = if ty.signed { x >> up } else { ((x as u64) >> up) as i64 };
+                *d = low_bits((v << shift) << up, up, ty.signed);
             }
         }
         (-62..=-1, Rounding::RndConv, Overflow::Sat | Overflow::SatSym) => {

@@ -312,8 +312,8 @@ mod tests {
     }
 
     /// Each requantization form (32-bit shift, 32-bit multiply, float64 within and beyond the
-    /// i32 range, 64-bit integer) is chosen where its bound says, and every SIMD level, and the portable set's plain loops,
-    /// give the reference integers with it.
+    /// i32 range, 64-bit integer) is chosen where its bound says, and every SIMD level, and the
+    /// portable set's plain loops, give the reference integers with it.
     #[test]
     fn every_requantization_form_equals_the_reference() {
         let i16_in = IntRange::new(16, true, false);
