@@ -2,13 +2,14 @@
 //! ([`Lanes::I16`]; models are packed without bytes for this set), summed by the workspace's
 //! shared AVX2 dense kernel ([`dense16::avx2::sums`]: `vpmaddwd` with a broadcast weight word
 //! pair, `vpaddd` into 8 accumulators, 4 output channels × 16 samples a pass, the sums left in
-//! registers). Requantization happens there, in registers: a multiply and shifts in
-//! 32-bit lanes, or float64 where the layer's products need more than 32 bits and are proven
-//! below 2^53; the few layers beyond that take the portable 64-bit lanes.
+//! registers). Requantization happens there, in registers, in a form chosen once a layer: a
+//! multiply and per-lane shifts in 32-bit lanes, or float64 (one fused multiply-add with a
+//! rounding constant where the results fit 32 bits) where the layer's products need more than
+//! 32 bits and are proven below 2^53; the few layers beyond that take the portable 64-bit lanes.
 //!
 //! Sums are proven to fit `i32` when the model is packed ([`super::packed`]); `vpmaddwd` wraps
 //! only on a pair of `−2^15 · −2^15` products, whose wrap the final, fitting sum undoes. The float
-//! input packing is the portable one, compiled here for AVX2.
+//! inputs are quantized eight at a time and transposed into the block layout in registers.
 #![allow(unsafe_code)] // SIMD intrinsics; every function is called only after runtime feature detection.
 
 use std::arch::x86_64::*;
@@ -16,8 +17,8 @@ use std::arch::x86_64::*;
 use qonnx_ir::simd::dense16::{self, GROUP, avx2::SPAN as HALF};
 
 use super::blocks::{self, InputQuant, Kernels};
-use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp, Rq};
-use super::portable;
+use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp};
+use super::portable::{self, ROUND_F64};
 
 /// The shared kernel's block of samples is the engine's block.
 const _: () = assert!(BLOCK == dense16::BLOCK);
@@ -34,7 +35,8 @@ impl Kernels for Avx2 {
 
     #[inline(always)]
     unsafe fn pack_f32(&self, p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
-        portable::pack_f32_words(p, q, x, rows, buf)
+        // SAFETY: as above.
+        unsafe { pack_f32(p, q, x, rows, buf) }
     }
 }
 
@@ -76,31 +78,85 @@ fn store(y: &mut [i32], v: __m256i) {
     unsafe { _mm256_storeu_si256(y.as_mut_ptr().cast(), v) }
 }
 
-/// One layer on one block ([`Kernels::layer`]).
+/// How a layer requantizes on these kernels, chosen once a layer ([`requant_mode`]).
+const SHIFT32: u8 = 0;
+/// Through float64, products within `±i32::MAX` ([`PackedLayer::float_in_i32`]).
+const F64_IN_I32: u8 = 1;
+/// Through float64, clamped there ([`PackedLayer::float`]).
+const F64: u8 = 2;
+/// In 64-bit lanes (the portable code).
+const WIDE: u8 = 3;
+
+/// The requantization form of `layer` on these kernels.
+fn requant_mode(layer: &PackedLayer) -> u8 {
+    if layer.float_in_i32 {
+        F64_IN_I32
+    } else if layer.float {
+        F64
+    } else if layer.wide {
+        WIDE
+    } else {
+        SHIFT32
+    }
+}
+
+/// One layer on one block ([`Kernels::layer`]), its requantization form fixed at compile time.
 #[target_feature(enable = "avx2,fma")]
 fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+    match requant_mode(layer) {
+        SHIFT32 => run_layer_in::<SHIFT32>(layer, x, y),
+        F64_IN_I32 => run_layer_in::<F64_IN_I32>(layer, x, y),
+        F64 => run_layer_in::<F64>(layer, x, y),
+        _ => run_layer_in::<WIDE>(layer, x, y),
+    }
+}
+
+/// One channel's requantization constants as vectors, set up once a group of channels.
+#[derive(Clone, Copy)]
+struct Consts {
+    /// Numerator, rounding addend, odd-bit mask and shift (the integer form).
+    num: __m256i,
+    add: __m256i,
+    odd: __m256i,
+    shift: __m256i,
+    /// `num / 2^shift` (the float64 forms).
+    mult: __m256d,
+}
+
+/// [`run_layer`] with requantization form `MODE`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     debug_assert_eq!(layer.lanes_in, Lanes::I16);
     let stride = layer.d_out_pad;
     let x = &x[..layer.words_in * BLOCK];
     let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
     let (lo_f, hi_f) = (_mm256_set1_pd(f64::from(layer.lo)), _mm256_set1_pd(f64::from(layer.hi)));
+    let magic = _mm256_set1_pd(ROUND_F64);
     for j0 in (0..stride).step_by(GROUP) {
+        let rq = &layer.rq[j0..j0 + GROUP];
+        let consts: [Consts; GROUP] = std::array::from_fn(|c| Consts {
+            num: _mm256_set1_epi32(rq[c].num as i32),
+            add: _mm256_set1_epi32(rq[c].add as i32),
+            odd: _mm256_set1_epi32(rq[c].odd as i32),
+            shift: _mm256_set1_epi32(rq[c].shift as i32),
+            mult: _mm256_set1_pd(rq[c].mult),
+        });
         for h in (0..BLOCK).step_by(HALF) {
             // SAFETY: this function's own features include AVX2.
             let mut acc = unsafe { dense16::avx2::sums(x, &layer.weight, &layer.bias[..stride], j0, h) };
-            for (a, r) in acc.iter_mut().zip(&layer.rq[j0..j0 + GROUP]) {
+            for ((a, k), r) in acc.iter_mut().zip(&consts).zip(rq) {
                 for ah in a.iter_mut() {
-                    *ah = if layer.float_in_i32 {
-                        _mm256_min_epi32(_mm256_max_epi32(requant_f64_in_i32(*ah, r.mult), lo), hi)
-                    } else if layer.float {
-                        requant_f64(*ah, r.mult, lo_f, hi_f)
-                    } else if layer.wide {
-                        let mut lanes = [0i32; 8];
-                        store(&mut lanes, *ah);
-                        portable::requant_lanes(layer, *r, &mut lanes);
-                        load(&lanes)
-                    } else {
-                        _mm256_min_epi32(_mm256_max_epi32(requant32(*ah, *r), lo), hi)
+                    *ah = match MODE {
+                        SHIFT32 => clamp(requant32(*ah, k, layer.unit), lo, hi),
+                        F64_IN_I32 => clamp(requant_f64_in_i32(*ah, k.mult, magic), lo, hi),
+                        F64 => requant_f64(*ah, k.mult, lo_f, hi_f),
+                        _ => {
+                            let mut lanes = [0i32; 8];
+                            store(&mut lanes, *ah);
+                            portable::requant_lanes(layer, *r, &mut lanes);
+                            load(&lanes)
+                        }
                     };
                 }
             }
@@ -129,45 +185,51 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     }
 }
 
-/// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` in 32-bit lanes (the
-/// packing proved that nothing overflows; with unit numerators the addend sits in the bias).
+/// `v` clamped to `[lo, hi]`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn requant32(acc: __m256i, r: Rq) -> __m256i {
-    let p = if r.num == 1 { acc } else { _mm256_mullo_epi32(acc, _mm256_set1_epi32(r.num as i32)) };
-    let c = _mm_cvtsi32_si128(r.shift as i32);
-    let bit = _mm256_and_si256(_mm256_sra_epi32(p, c), _mm256_set1_epi32(r.odd as i32));
-    let p = _mm256_add_epi32(p, _mm256_set1_epi32(r.add as i32));
-    _mm256_sra_epi32(_mm256_add_epi32(p, bit), c)
+fn clamp(v: __m256i, lo: __m256i, hi: __m256i) -> __m256i {
+    _mm256_min_epi32(_mm256_max_epi32(v, lo), hi)
+}
+
+/// `(p + add + ((p >> shift) & odd)) >> shift` with `p = acc · num` in 32-bit lanes (the
+/// packing proved that nothing overflows; with unit numerators the addend sits in the bias).
+/// The shifts take the count per lane (`vpsravd`, one instruction where a count in a register
+/// takes two).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn requant32(acc: __m256i, k: &Consts, unit: bool) -> __m256i {
+    let p = if unit { acc } else { _mm256_mullo_epi32(acc, k.num) };
+    let bit = _mm256_and_si256(_mm256_srav_epi32(p, k.shift), k.odd);
+    let p = if unit { p } else { _mm256_add_epi32(p, k.add) };
+    _mm256_srav_epi32(_mm256_add_epi32(p, bit), k.shift)
+}
+
+/// [`requant_f64`] without the clamp, for layers whose products stay within `±i32::MAX`
+/// ([`PackedLayer::float_in_i32`]); the caller clamps in 32-bit lanes (rounding commutes with
+/// clamping to integer bounds). One fused multiply-add per four lanes gives `acc · mult +
+/// 1.5·2^52` rounded once, to nearest even: `1.5·2^52 + n` with `n` the rounded product (exact,
+/// since the spacing there is 1 and `|n| < 2^31`), whose low 32 bits are `n`; a shuffle then
+/// collects the eight low halves.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn requant_f64_in_i32(acc: __m256i, mult: __m256d, magic: __m256d) -> __m256i {
+    let low = _mm256_fmadd_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(acc)), mult, magic);
+    let high = _mm256_fmadd_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256::<1>(acc)), mult, magic);
+    // Per 128-bit half: the low words of two lanes of `low`, then of two of `high` (samples 0, 1,
+    // 4, 5 | 2, 3, 6, 7); the permutation restores the order.
+    let words = _mm256_shuffle_ps::<0b10_00_10_00>(_mm256_castpd_ps(low), _mm256_castpd_ps(high));
+    _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_castps_si256(words))
 }
 
 /// The requantization through float64, clamped: exact under the layer's
 /// [`PackedLayer::float`] bound; `vcvtpd2dq` rounds to nearest even (the default rounding mode).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn requant_f64(acc: __m256i, mult: f64, lo: __m256d, hi: __m256d) -> __m256i {
-    let m = _mm256_set1_pd(mult);
+fn requant_f64(acc: __m256i, m: __m256d, lo: __m256d, hi: __m256d) -> __m256i {
     let low = requant_f64_half(_mm256_castsi256_si128(acc), m, lo, hi);
     let high = requant_f64_half(_mm256_extracti128_si256::<1>(acc), m, lo, hi);
     _mm256_set_m128i(high, low)
-}
-
-/// [`requant_f64`] without the clamp, for layers whose products stay within `±i32::MAX`
-/// ([`PackedLayer::float_in_i32`]): the conversion cannot leave the 32-bit range, and the
-/// caller clamps in 32-bit lanes (rounding commutes with clamping to integer bounds).
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn requant_f64_in_i32(acc: __m256i, mult: f64) -> __m256i {
-    let m = _mm256_set1_pd(mult);
-    let low = round_f64_half(_mm256_castsi256_si128(acc), m);
-    _mm256_set_m128i(round_f64_half(_mm256_extracti128_si256::<1>(acc), m), low)
-}
-
-/// [`requant_f64_in_i32`] on 4 lanes.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn round_f64_half(v: __m128i, m: __m256d) -> __m128i {
-    _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_cvtepi32_pd(v), m))
 }
 
 /// [`requant_f64`] on 4 lanes.
@@ -175,4 +237,104 @@ fn round_f64_half(v: __m128i, m: __m256d) -> __m128i {
 #[target_feature(enable = "avx2,fma")]
 fn requant_f64_half(v: __m128i, m: __m256d, lo: __m256d, hi: __m256d) -> __m128i {
     _mm256_cvtpd_epi32(_mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(v), m), lo), hi))
+}
+
+/// Quantizes `rows` float samples into 16-bit word pairs in `buf` (`[words][BLOCK]`, lanes past
+/// `rows` zero), as [`portable::pack_f32_words`] does: sixteen features of eight rows at a time,
+/// quantized in 8-lane vectors (`vcvtps2dq` rounds to nearest even, the default rounding mode),
+/// packed into eight words a row, and an 8 × 8 transpose gathers each word's eight rows.
+/// `false` when a value is not finite.
+#[target_feature(enable = "avx2,fma")]
+fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+    debug_assert_eq!(p.lanes_in, Lanes::I16);
+    let d = p.d_in;
+    let inverse = q.exact_inverse();
+    let quant = Quantize {
+        factor: _mm256_set1_ps(inverse.unwrap_or(q.scale)),
+        multiply: inverse.is_some(),
+        lo: _mm256_set1_ps(q.lo),
+        hi: _mm256_set1_ps(q.hi),
+        offset: _mm256_set1_epi32(p.offset_in),
+    };
+    let mut bad = _mm256_setzero_ps();
+    for k0 in (0..d).step_by(16) {
+        let m = 16.min(d - k0);
+        for r0 in (0..BLOCK).step_by(8) {
+            let mut t = [_mm256_setzero_si256(); 8];
+            for (i, ti) in t.iter_mut().enumerate().take(rows.saturating_sub(r0)) {
+                let row = &x[(r0 + i) * d + k0..(r0 + i) * d + k0 + m];
+                let (a, b) = if m == 16 {
+                    (load_ps(&row[..8]), load_ps(&row[8..]))
+                } else {
+                    // Features past `d` quantize zero: a value in range, times zero weights.
+                    let mut padded = [0f32; 16];
+                    padded[..m].copy_from_slice(row);
+                    (load_ps(&padded[..8]), load_ps(&padded[8..]))
+                };
+                bad = _mm256_or_ps(bad, _mm256_cmp_ps::<_CMP_UNORD_Q>(_mm256_sub_ps(a, a), _mm256_sub_ps(b, b)));
+                // The values fit 16 bits, so the saturating pack keeps them; it interleaves the
+                // 128-bit halves, which the permutation puts back in order.
+                let words = _mm256_packs_epi32(quant.apply(a), quant.apply(b));
+                *ti = _mm256_permute4x64_epi64::<0b11_01_10_00>(words);
+            }
+            transpose8(&mut t);
+            for (w, tw) in t.iter().enumerate().take(m.div_ceil(2)) {
+                store(&mut buf[(k0 / 2 + w) * BLOCK + r0..], *tw);
+            }
+        }
+    }
+    _mm256_movemask_ps(bad) == 0
+}
+
+/// The float input quantizer in vectors.
+struct Quantize {
+    /// The exact inverse scale when `multiply`, else the scale.
+    factor: __m256,
+    multiply: bool,
+    /// The range as floats, and the input offset.
+    lo: __m256,
+    hi: __m256,
+    offset: __m256i,
+}
+
+impl Quantize {
+    /// `clamp(x / scale)` rounded half to even, minus the offset (NaN lanes are reported by the
+    /// caller, whatever they become here).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn apply(&self, x: __m256) -> __m256i {
+        let y = if self.multiply { _mm256_mul_ps(x, self.factor) } else { _mm256_div_ps(x, self.factor) };
+        let y = _mm256_min_ps(_mm256_max_ps(y, self.lo), self.hi);
+        _mm256_sub_epi32(_mm256_cvtps_epi32(y), self.offset)
+    }
+}
+
+/// Transposes the 8 × 8 matrix of 32-bit values whose rows are `t`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn transpose8(t: &mut [__m256i; 8]) {
+    // Pairs of rows interleaved (2 × 2 blocks), then pairs of pairs (4 × 4 blocks within each
+    // 128-bit half), then the halves exchanged.
+    let s: [__m256i; 8] = std::array::from_fn(|k| {
+        let (a, b) = (t[2 * (k / 2)], t[2 * (k / 2) + 1]);
+        if k % 2 == 0 { _mm256_unpacklo_epi32(a, b) } else { _mm256_unpackhi_epi32(a, b) }
+    });
+    let u: [__m256i; 8] = std::array::from_fn(|k| {
+        let (base, half) = (4 * (k / 4), (k % 4) / 2);
+        let (a, b) = (s[base + half], s[base + half + 2]);
+        if k % 2 == 0 { _mm256_unpacklo_epi64(a, b) } else { _mm256_unpackhi_epi64(a, b) }
+    });
+    for (c, tc) in t.iter_mut().enumerate() {
+        let (a, b) = (u[c % 4], u[4 + c % 4]);
+        *tc = if c < 4 { _mm256_permute2x128_si256::<0x20>(a, b) } else { _mm256_permute2x128_si256::<0x31>(a, b) };
+    }
+}
+
+/// Loads `x[0..8]`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn load_ps(x: &[f32]) -> __m256 {
+    let x = &x[..8];
+    // SAFETY: `x` holds the 8 values.
+    unsafe { _mm256_loadu_ps(x.as_ptr()) }
 }

@@ -2,9 +2,8 @@
 //! beyond the architecture's baseline. The layer's multiply-adds are the workspace's shared
 //! baseline kernel ([`qonnx_ir::simd::dense16`]: SSE2 on x86-64, NEON on aarch64, plain loops
 //! elsewhere) on activations packed as two 16-bit words per 32-bit lane ([`Lanes::I16`]; models
-//! are packed without bytes for these kernels), [`CHANNELS`] channels at a time. The float input
-//! packing, the per-lane requantization and the output packing here are shared with the AVX2
-//! kernel set.
+//! are packed without bytes for these kernels), [`CHANNELS`] channels at a time. The per-lane
+//! requantization here is also the AVX2 kernel set's for layers that need 64-bit lanes.
 //!
 //! Every sum is proven to fit `i32` when the model is packed ([`super::packed`]); the
 //! arithmetic wraps (a pair of products may reach 2^31 on its own, the final sum cannot), so the
@@ -21,7 +20,7 @@ use super::packed::{BLOCK, CHANNELS, Lanes, PackedLayer, PackedMlp, Rq};
 /// pattern is then `ROUND_F32.to_bits() + n`.
 const ROUND_F32: f32 = 12_582_912.0;
 /// `1.5 · 2^52`: the same for float64 below 2^51 (the low 32 bits of the sum are then `n`).
-const ROUND_F64: f64 = 6_755_399_441_055_744.0;
+pub(crate) const ROUND_F64: f64 = 6_755_399_441_055_744.0;
 
 /// The portable kernel set.
 pub(crate) struct Portable;
