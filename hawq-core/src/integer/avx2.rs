@@ -133,6 +133,13 @@ fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
     let (lo_f, hi_f) = (_mm256_set1_pd(f64::from(layer.lo)), _mm256_set1_pd(f64::from(layer.hi)));
     let magic = _mm256_set1_pd(ROUND_F64);
+    // Per 128-bit half, `vpackssdw` leaves four values of one channel, then four of the next;
+    // this byte order alternates them.
+    #[rustfmt::skip]
+    let interleave = _mm256_setr_epi8(
+        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+    );
     for j0 in (0..stride).step_by(GROUP) {
         let rq = &layer.rq[j0..j0 + GROUP];
         let consts: [Consts; GROUP] = std::array::from_fn(|c| Consts {
@@ -148,8 +155,9 @@ fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             for ((a, k), r) in acc.iter_mut().zip(&consts).zip(rq) {
                 for ah in a.iter_mut() {
                     *ah = match MODE {
-                        SHIFT32 => clamp(requant32(*ah, k, layer.unit), lo, hi),
-                        F64_IN_I32 => clamp(requant_f64_in_i32(*ah, k.mult, magic), lo, hi),
+                        // Clamped below, with the packing.
+                        SHIFT32 => requant32(*ah, k, layer.unit),
+                        F64_IN_I32 => requant_f64_in_i32(*ah, k.mult, magic),
                         F64 => requant_f64(*ah, k.mult, lo_f, hi_f),
                         _ => {
                             let mut lanes = [0i32; 8];
@@ -164,19 +172,23 @@ fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
                 None => {
                     for (c, a) in acc.iter().enumerate() {
                         let at = (j0 + c) * BLOCK + h;
-                        store(&mut y[at..], a[0]);
-                        store(&mut y[at + 8..], a[1]);
+                        store(&mut y[at..], clamp(a[0], lo, hi));
+                        store(&mut y[at + 8..], clamp(a[1], lo, hi));
                     }
                 }
                 Some((lanes, off)) => {
                     debug_assert_eq!(lanes, Lanes::I16);
-                    let (off, mask) = (_mm256_set1_epi32(off), _mm256_set1_epi32(0xFFFF));
+                    // Two channels' values saturated to 16 bits, clamped there (the bounds are
+                    // 16-bit values and saturation keeps the order, so this is the clamp in 32
+                    // bits), less the offset, and interleaved into words: channel `j` low.
+                    let (lo, hi) = (_mm256_set1_epi16(layer.lo as i16), _mm256_set1_epi16(layer.hi as i16));
+                    let off = _mm256_set1_epi16(off as i16);
                     for (t, pair) in acc.chunks_exact(2).enumerate() {
                         let at = (j0 / 2 + t) * BLOCK + h;
                         for k in 0..2 {
-                            let low = _mm256_and_si256(_mm256_sub_epi32(pair[0][k], off), mask);
-                            let high = _mm256_slli_epi32::<16>(_mm256_sub_epi32(pair[1][k], off));
-                            store(&mut y[at + 8 * k..], _mm256_or_si256(low, high));
+                            let v =
+                                _mm256_min_epi16(_mm256_max_epi16(_mm256_packs_epi32(pair[0][k], pair[1][k]), lo), hi);
+                            store(&mut y[at + 8 * k..], _mm256_shuffle_epi8(_mm256_sub_epi16(v, off), interleave));
                         }
                     }
                 }
