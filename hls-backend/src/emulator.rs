@@ -244,13 +244,19 @@ impl Emulator {
     /// an [`Error::Input`] naming the sample and feature (`ap_fixed` has no value for it).
     pub fn run(&self, x: &[f64]) -> Result<EmulatorOutput> {
         check_finite_inputs(x, self.model.n_inputs)?;
-        self.run_raw(&self.quantize_inputs(x))
+        self.run_values(&self.quantize_inputs(x), true)
     }
 
     /// Runs a batch of raw inputs already at the input type: tiles of samples layer by layer, or
     /// at the reference level samples one at a time through the whole network in two small
     /// buffers, which stay in the CPU's cache.
     pub fn run_raw(&self, x: &[i64]) -> Result<EmulatorOutput> {
+        self.run_values(x, false)
+    }
+
+    /// [`Emulator::run_raw`]; `in_type` when every value of `x` is known to be a value of the
+    /// input type (as [`Emulator::quantize_inputs`] makes them), which spares the tiles a check.
+    fn run_values(&self, x: &[i64], in_type: bool) -> Result<EmulatorOutput> {
         let n_in = self.model.n_inputs;
         if n_in == 0 || !x.len().is_multiple_of(n_in) {
             return Err(Error::Input(format!("{} values are not a whole number of {n_in}-feature samples", x.len())));
@@ -258,7 +264,7 @@ impl Emulator {
         let n_out = self.model.n_outputs();
         let mut raw = vec![0i64; x.len() / n_in * n_out];
         if self.simd != Simd::Reference {
-            tile::run(self, x, &mut raw);
+            tile::run(self, x, in_type, &mut raw);
             return Ok(EmulatorOutput { raw, n_outputs: n_out, ty: self.model.output_type() });
         }
         let mut s = self.scratch();
@@ -390,7 +396,13 @@ impl Emulator {
 /// Fails with [`Error::Input`] at the first NaN or infinite value of the float inputs `x`
 /// (row-major, `n_in` per sample), naming the sample and the feature.
 pub(crate) fn check_finite_inputs(x: &[f64], n_in: usize) -> Result<()> {
-    match x.iter().position(|v| !v.is_finite()) {
+    // Chunks checked without an early exit (a loop that vectorizes), then the first bad value
+    // looked for in the chunk that has one.
+    const EXP: u64 = 0x7FF0_0000_0000_0000;
+    let chunk = 256;
+    let bad_chunk = x.chunks(chunk).position(|c| c.iter().fold(false, |b, v| b | (v.to_bits() & EXP == EXP)));
+    let first = bad_chunk.and_then(|k| x[k * chunk..].iter().position(|v| !v.is_finite()).map(|i| k * chunk + i));
+    match first {
         Some(i) => Err(Error::Input(format!(
             "sample {}, feature {}: {} is not a finite number",
             i / n_in.max(1),

@@ -65,7 +65,9 @@ pub fn softmax(x: &[i64], frac: i32, exp: &[u32], inv: &[u64], shift: u32, out: 
 
 /// [`softmax`] on a tile of `T` samples at once: `x` and `out` are column-major, `[n][T]` (the
 /// HLS emulator's tiles, whose narrow form holds `i32`), and each sample's outputs are those of
-/// [`softmax`] on its column.
+/// [`softmax`] on its column. Inlined, so that its loops are compiled for the caller's SIMD
+/// level (the emulator's tile loop is compiled once per level).
+#[inline(always)]
 pub fn softmax_tile<const T: usize, V: Copy + Into<i64>>(
     x: &[V],
     frac: i32,

@@ -41,6 +41,19 @@ pub(super) trait Dense16 {
     /// # Safety
     /// The CPU must have the kernel's features.
     unsafe fn dense(&self, words: &[i32], pairs: &[i32], bias: &[i32], acc: &mut [i32]);
+
+    /// One row of input words from two rows of 16-bit values: `out[r] = (low[r] & 0xFFFF) |
+    /// (high[r] << 16)`. The compiler unrolls this loop fully and then leaves it scalar, hence the
+    /// SIMD forms.
+    ///
+    /// # Safety
+    /// As [`Dense16::dense`].
+    #[inline(always)]
+    unsafe fn pair(&self, low: &[i32; TILE], high: &[i32; TILE], out: &mut [i32; TILE]) {
+        for ((o, &lo), &hi) in out.iter_mut().zip(low).zip(high) {
+            *o = (lo & 0xFFFF) | (hi << 16);
+        }
+    }
 }
 
 /// The workspace's shared kernel in the baseline SIMD of the target
@@ -70,6 +83,22 @@ impl Dense16 for Avx2 {
         // SAFETY: the caller checked AVX2.
         unsafe { dense16::avx2::dense(words, pairs, bias, 0, rows) }
     }
+
+    #[inline(always)]
+    unsafe fn pair(&self, low: &[i32; TILE], high: &[i32; TILE], out: &mut [i32; TILE]) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller checked the level.
+        let mask = unsafe { _mm256_set1_epi32(0xFFFF) };
+        for k in (0..TILE).step_by(8) {
+            // SAFETY: `k + 8 <= TILE`, inside the three arrays; the caller checked AVX2.
+            unsafe {
+                let lo = _mm256_loadu_si256(low[k..].as_ptr().cast());
+                let hi = _mm256_loadu_si256(high[k..].as_ptr().cast());
+                let word = _mm256_or_si256(_mm256_and_si256(lo, mask), _mm256_slli_epi32::<16>(hi));
+                _mm256_storeu_si256(out[k..].as_mut_ptr().cast(), word);
+            }
+        }
+    }
 }
 
 /// AVX-512 VNNI: the workspace's shared AVX-512 kernel ([`dense16::avx512`]: `vpdpwssd`, 8
@@ -84,5 +113,21 @@ impl Dense16 for Avx512 {
         let (rows, _) = acc.as_chunks_mut::<TILE>();
         // SAFETY: the caller checked AVX-512F/BW/VNNI.
         unsafe { dense16::avx512::dense(words, pairs, bias, 0, rows) }
+    }
+
+    #[inline(always)]
+    unsafe fn pair(&self, low: &[i32; TILE], high: &[i32; TILE], out: &mut [i32; TILE]) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller checked the level.
+        let mask = unsafe { _mm512_set1_epi32(0xFFFF) };
+        for k in (0..TILE).step_by(16) {
+            // SAFETY: `k + 16 <= TILE`, inside the three arrays; the caller checked AVX-512F.
+            unsafe {
+                let lo = _mm512_loadu_si512(low[k..].as_ptr().cast());
+                let hi = _mm512_loadu_si512(high[k..].as_ptr().cast());
+                let word = _mm512_or_si512(_mm512_and_si512(lo, mask), _mm512_slli_epi32::<16>(hi));
+                _mm512_storeu_si512(out[k..].as_mut_ptr().cast(), word);
+            }
+        }
     }
 }

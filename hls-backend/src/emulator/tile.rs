@@ -19,29 +19,29 @@ use crate::softmax::softmax_tile;
 pub(crate) const TILE: usize = 32;
 
 /// Runs every sample of `x` (raw, `[batch][n_inputs]`) into `raw` (`[batch][n_outputs]`) on the
-/// emulator's SIMD level.
-pub(super) fn run(e: &Emulator, x: &[i64], raw: &mut [i64]) {
+/// emulator's SIMD level; `in_type` when the values are known to be of the input type.
+pub(super) fn run(e: &Emulator, x: &[i64], in_type: bool, raw: &mut [i64]) {
     match e.simd {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Emulator::with_simd` checked the level (`new` takes a supported one).
-        Simd::Avx512 => unsafe { run_avx512(e, x, raw) },
+        Simd::Avx512 => unsafe { run_avx512(e, x, in_type, raw) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        Simd::Avx2 => unsafe { run_avx2(e, x, raw) },
-        _ => run_tiles(e, x, raw, &dot::Portable),
+        Simd::Avx2 => unsafe { run_avx2(e, x, in_type, raw) },
+        _ => run_tiles(e, x, in_type, raw, &dot::Portable),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn run_avx512(e: &Emulator, x: &[i64], raw: &mut [i64]) {
-    run_tiles(e, x, raw, &dot::Avx512);
+fn run_avx512(e: &Emulator, x: &[i64], in_type: bool, raw: &mut [i64]) {
+    run_tiles(e, x, in_type, raw, &dot::Avx512);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn run_avx2(e: &Emulator, x: &[i64], raw: &mut [i64]) {
-    run_tiles(e, x, raw, &dot::Avx2);
+fn run_avx2(e: &Emulator, x: &[i64], in_type: bool, raw: &mut [i64]) {
+    run_tiles(e, x, in_type, raw, &dot::Avx2);
 }
 
 /// The tile loop, inlined into each level's entry point so that its loops are compiled for it.
@@ -51,7 +51,7 @@ fn run_avx2(e: &Emulator, x: &[i64], raw: &mut [i64]) {
 /// doubles the lanes of each vector; the other layers take 64-bit lanes (`a`/`b`), widened from
 /// the narrow ones first.
 #[inline(always)]
-fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
+fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], in_type: bool, raw: &mut [i64], kernel: &K) {
     let (n_in, n_out) = (e.model.n_inputs, e.model.n_outputs());
     let width = e.width();
     let pad = width.div_ceil(dot::CHANNELS) * dot::CHANNELS;
@@ -64,7 +64,7 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
     let batch = x.len() / n_in;
     // Raw inputs of the type fit 32 bits; other values (`run_raw` takes any) stay in 64-bit
     // lanes, as the per-sample path holds them.
-    let input_narrow = e.model.input_type.width <= 31 && x.iter().all(|&v| i32::try_from(v).is_ok());
+    let input_narrow = e.model.input_type.width <= 31 && (in_type || x.iter().all(|&v| i32::try_from(v).is_ok()));
     for r0 in (0..batch).step_by(TILE) {
         let rows = TILE.min(batch - r0);
         let samples = &x[r0 * n_in..(r0 + rows) * n_in];
@@ -85,11 +85,14 @@ fn run_tiles<K: Dense16>(e: &Emulator, x: &[i64], raw: &mut [i64], kernel: &K) {
             match (plan, &l.kind) {
                 (Plan::Dense16 { pairs, bias_pad, .. }, LayerKind::Dense(d)) => {
                     let w = n.div_ceil(2);
-                    if narrow {
-                        pack_pairs(&na[..n * TILE], n, &mut words[..w * TILE], |v| v);
-                    } else {
-                        pack_pairs(&a[..n * TILE], n, &mut words[..w * TILE], |v| v as i32);
+                    if !narrow {
+                        // Only the low 16 bits of each value enter the words.
+                        for (o, &v) in na[..n * TILE].iter_mut().zip(&a[..n * TILE]) {
+                            *o = v as i32;
+                        }
                     }
+                    // SAFETY: `run`'s caller checked the kernel's level.
+                    unsafe { pack_pairs(&na[..n * TILE], n, &mut words[..w * TILE], kernel) };
                     let acc = &mut acc32[..bias_pad.len() * TILE];
                     // SAFETY: `run`'s caller checked the kernel's level.
                     unsafe { kernel.dense(&words[..w * TILE], pairs, bias_pad, acc) };
@@ -170,21 +173,19 @@ fn transpose_in<T: Copy + Default>(x: &[i64], n_in: usize, tile: &mut [T], narro
 }
 
 /// Pairs of consecutive inputs of a tile (`cur`, `[n][TILE]`) as one word per sample
-/// (`words`, `[n / 2][TILE]`), the low half first; the last word of an odd `n` holds one input.
+/// (`words`, `[n / 2][TILE]`), the low half first, by the kernel's [`Dense16::pair`]; the last
+/// word of an odd `n` holds one input.
+///
+/// # Safety
+/// The CPU must have `kernel`'s features.
 #[inline(always)]
-fn pack_pairs<T: Copy>(cur: &[T], n: usize, words: &mut [i32], narrow: impl Fn(T) -> i32) {
-    for (k, dst) in words.chunks_exact_mut(TILE).enumerate() {
-        let low = &cur[2 * k * TILE..(2 * k + 1) * TILE];
-        if 2 * k + 1 < n {
-            let high = &cur[(2 * k + 1) * TILE..(2 * k + 2) * TILE];
-            for ((o, &lo), &hi) in dst.iter_mut().zip(low).zip(high) {
-                *o = (narrow(lo) & 0xFFFF) | (narrow(hi) << 16);
-            }
-        } else {
-            for (o, &lo) in dst.iter_mut().zip(low) {
-                *o = narrow(lo) & 0xFFFF;
-            }
-        }
+unsafe fn pack_pairs(cur: &[i32], n: usize, words: &mut [i32], kernel: &impl Dense16) {
+    let (rows, _) = cur[..n * TILE].as_chunks::<TILE>();
+    let (dst, _) = words.as_chunks_mut::<TILE>();
+    for (k, d) in dst.iter_mut().enumerate() {
+        let high = rows.get(2 * k + 1).unwrap_or(&[0; TILE]);
+        // SAFETY: the caller vouches for the features.
+        unsafe { kernel.pair(&rows[2 * k], high, d) };
     }
 }
 
