@@ -412,3 +412,29 @@ pub(crate) fn check_finite_inputs(x: &[f64], n_in: usize) -> Result<()> {
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_finite_inputs;
+
+    /// The first NaN or infinity is named by sample and feature wherever it lies (in the first
+    /// chunk the check reads at once, in a later one, at the very end), with later bad values
+    /// behind it; the largest finite values and subnormals pass.
+    #[test]
+    fn check_finite_inputs_names_the_first_bad_value() {
+        let n_in = 16;
+        let mut x = vec![0.5f64; 1000 * n_in];
+        (x[3], x[4]) = (f64::MAX, -f64::MAX);
+        let mut tiny = x.clone();
+        (tiny[5], tiny[6]) = (f64::MIN_POSITIVE / 2.0, -0.0);
+        assert!(check_finite_inputs(&x, n_in).is_ok() && check_finite_inputs(&tiny, n_in).is_ok());
+        let last = x.len() - 1;
+        for (at, bad) in [(0, f64::NAN), (300, f64::INFINITY), (8191, f64::NEG_INFINITY), (last, f64::NAN)] {
+            let mut y = x.clone();
+            y[last] = f64::INFINITY;
+            y[at] = bad;
+            let msg = check_finite_inputs(&y, n_in).expect_err("a bad value").to_string();
+            assert!(msg.contains(&format!("sample {}, feature {}:", at / n_in, at % n_in)), "{at}: {msg}");
+        }
+    }
+}

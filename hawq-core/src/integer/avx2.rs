@@ -78,7 +78,8 @@ fn store(y: &mut [i32], v: __m256i) {
     unsafe { _mm256_storeu_si256(y.as_mut_ptr().cast(), v) }
 }
 
-/// How a layer requantizes on these kernels, chosen once a layer ([`requant_mode`]).
+/// The requantization forms of these kernels, chosen once a layer ([`requant_mode`]). In 32-bit
+/// lanes: a multiply and shifts ([`requant32`]).
 const SHIFT32: u8 = 0;
 /// Through float64, products within `±i32::MAX` ([`PackedLayer::float_in_i32`]).
 const F64_IN_I32: u8 = 1;
