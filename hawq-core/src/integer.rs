@@ -8,6 +8,8 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocks;
+#[cfg(target_arch = "aarch64")]
+mod neon_dot;
 mod packed;
 mod portable;
 mod prepared;

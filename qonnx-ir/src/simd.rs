@@ -3,10 +3,11 @@
 //!
 //! Every fast path of the workspace (the fused chains of [`crate::exec`], `hawq-core`'s integer
 //! engine, `hls-backend`'s emulator) computes exactly the integers of its reference loops; the
-//! levels differ only in speed. `HAWQ_SIMD=avx512|avx2|portable|reference` caps the level every
-//! component may use, so that a machine with AVX-512 can run, test and time the code that CPUs
-//! without it run. Unset (or set to something else), nothing is capped. Components that take a
-//! level explicitly (such as `IntegerMlp::prepare_with`) check it with [`Simd::supported`].
+//! levels differ only in speed. `HAWQ_SIMD=avx512|avx2|dotprod|portable|reference` caps the level
+//! every component may use, so that a machine with AVX-512 can run, test and time the code that
+//! CPUs without it run. Unset (or set to something else), nothing is capped. Components that take
+//! a level explicitly (such as `IntegerMlp::prepare_with`) check it with [`Simd::supported`]; a
+//! component without kernels of its own for a level runs its best ones below it.
 
 pub mod dense16;
 
@@ -15,8 +16,9 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
-/// A SIMD level, from the plain reference loops up to AVX-512. Ordered: a higher level may use
-/// every instruction of a lower one.
+/// A SIMD level, from the plain reference loops up to AVX-512. Ordered: within one architecture,
+/// a higher level may use every instruction of a lower one (the aarch64 level [`Simd::Dotprod`]
+/// sits below the x86-64 ones, which an aarch64 CPU never runs, and the other way round).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Simd {
     /// The reference loops: scalar, 64-bit arithmetic where 32 bits could overflow.
@@ -26,6 +28,11 @@ pub enum Simd {
     /// emulator in SSE2 (`pmaddwd`) on x86-64 and NEON (`smlal`) on aarch64 ([`dense16`]), the
     /// rest plain Rust that the compiler vectorizes for the target. Tested on aarch64 in qemu.
     Portable,
+    /// aarch64 NEON with the dot-product instructions of Armv8.2 (`FEAT_DotProd`: Apple M1 and
+    /// later, AWS Graviton 2 and later, Cortex-A76 and later): the integer engine multiplies
+    /// signed bytes four at a time with `sdot`; the other components run their portable kernels.
+    /// Tested on aarch64 in qemu.
+    Dotprod,
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,
     /// x86-64 AVX-512 (F, BW, DQ, VL and VNNI, on top of AVX2 and FMA; every CPU with AVX-512
@@ -35,13 +42,14 @@ pub enum Simd {
 
 impl Simd {
     /// Every level, lowest first.
-    pub const ALL: [Simd; 4] = [Simd::Reference, Simd::Portable, Simd::Avx2, Simd::Avx512];
+    pub const ALL: [Simd; 5] = [Simd::Reference, Simd::Portable, Simd::Dotprod, Simd::Avx2, Simd::Avx512];
 
     /// The name `HAWQ_SIMD` takes.
     pub fn name(self) -> &'static str {
         match self {
             Simd::Reference => "reference",
             Simd::Portable => "portable",
+            Simd::Dotprod => "dotprod",
             Simd::Avx2 => "avx2",
             Simd::Avx512 => "avx512",
         }
@@ -65,6 +73,10 @@ impl Simd {
             }
             #[cfg(not(target_arch = "x86_64"))]
             Simd::Avx2 | Simd::Avx512 => false,
+            #[cfg(target_arch = "aarch64")]
+            Simd::Dotprod => std::arch::is_aarch64_feature_detected!("dotprod"),
+            #[cfg(not(target_arch = "aarch64"))]
+            Simd::Dotprod => false,
         }
     }
 
@@ -97,9 +109,11 @@ impl Simd {
         *LIMIT.get_or_init(|| Simd::from_env().ok().flatten().unwrap_or(Simd::Avx512))
     }
 
-    /// The level to use by default: the highest this CPU runs, capped by [`Simd::limit`].
+    /// The level to use by default: the highest this CPU runs at or below [`Simd::limit`] (a
+    /// cap this CPU does not run, such as `dotprod` on x86-64, selects the best level below it).
     pub fn selected() -> Simd {
-        Simd::best().min(Simd::limit())
+        let limit = Simd::limit();
+        Simd::ALL.into_iter().rev().find(|s| *s <= limit && s.supported()).unwrap_or(Simd::Reference)
     }
 
     /// `Ok(self)` when this CPU runs the level, else an error that names it.
@@ -119,7 +133,7 @@ impl FromStr for Simd {
         let t = s.trim().to_ascii_lowercase();
         Simd::ALL.into_iter().find(|l| l.name() == t).ok_or_else(|| Error::Simd {
             requested: s.into(),
-            message: "expected one of avx512, avx2, portable, reference".into(),
+            message: "expected one of avx512, avx2, dotprod, portable, reference".into(),
         })
     }
 }
@@ -142,7 +156,8 @@ mod tests {
         }
         assert_eq!(" AVX2 ".parse::<Simd>().ok(), Some(Simd::Avx2));
         assert!(matches!("sse9".parse::<Simd>(), Err(Error::Simd { .. })));
-        assert!(Simd::Reference < Simd::Portable && Simd::Portable < Simd::Avx2 && Simd::Avx2 < Simd::Avx512);
+        assert!(Simd::Reference < Simd::Portable && Simd::Portable < Simd::Dotprod);
+        assert!(Simd::Dotprod < Simd::Avx2 && Simd::Avx2 < Simd::Avx512);
     }
 
     #[test]
@@ -151,7 +166,9 @@ mod tests {
         let avail = Simd::available();
         assert_eq!(avail.first(), Some(&Simd::Reference));
         assert_eq!(avail.last(), Some(&Simd::best()));
-        assert!(Simd::selected() <= Simd::best());
+        assert!(Simd::selected() <= Simd::best() && Simd::selected().supported());
+        // No CPU runs both an x86-64 level and the aarch64 one.
+        assert!(!(Simd::Dotprod.supported() && Simd::Avx2.supported()));
         for l in Simd::ALL {
             assert_eq!(l.check().is_ok(), l.supported());
         }

@@ -81,6 +81,7 @@ fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32
             (Lanes::U8, None) => quantize_chunk::<true, false>(x, d, rows, &chunk, scale, &mut tile),
             (Lanes::I16, Some(inv)) => quantize_chunk::<false, true>(x, d, rows, &chunk, inv, &mut tile),
             (Lanes::I16, None) => quantize_chunk::<false, false>(x, d, rows, &chunk, scale, &mut tile),
+            (Lanes::I8, _) => unreachable!("signed bytes are packed for the aarch64 kernels only"),
         };
         let at = k0 / per;
         match p.lanes_in {
@@ -98,6 +99,7 @@ fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32
                     buf[(at + t) * BLOCK + rows..(at + t + 1) * BLOCK].fill(0);
                 }
             }
+            Lanes::I8 => unreachable!("signed bytes are packed for the aarch64 kernels only"),
         }
     }
     bad == 0
@@ -249,6 +251,7 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             Lanes::U8 => byte_sums(layer, x, j0),
             // SAFETY: this function's own features are the kernel's.
             Lanes::I16 => unsafe { dense16::avx512::sums::<CHANNELS>(x, &layer.weight, &layer.bias[..stride], j0) },
+            Lanes::I8 => unreachable!("signed bytes are packed for the aarch64 kernels only"),
         };
         let rq = &layer.rq[j0..j0 + CHANNELS];
         // Unsigned byte outputs are clamped by saturating packs below (the float64 path out of
@@ -320,6 +323,7 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
                     store(&mut y[(j0 / 2 + t) * BLOCK..], word);
                 }
             }
+            Some((Lanes::I8, _)) => unreachable!("signed bytes are packed for the aarch64 kernels only"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The integer engine's fast form: every layer's weights packed for 32-bit dot-product
-//! instructions (four `u8 × i8` or two `i16 × i16` products per 32-bit lane, as AVX-512 VNNI's
-//! `vpdpbusd` and `vpdpwssd` compute them), activations stored as bytes or 16-bit words in
+//! instructions (four `u8 × i8` products per 32-bit lane as AVX-512 VNNI's `vpdpbusd` computes
+//! them, four `i8 × i8` as aarch64's `sdot`, or two `i16 × i16` as `vpdpwssd`, `vpmaddwd` and
+//! NEON's `smlal` pairs), activations stored as bytes or 16-bit words in
 //! blocks of [`BLOCK`] samples, and each layer's requantization reduced to one multiply, one add
 //! and one arithmetic shift per value.
 //!
@@ -21,8 +22,13 @@ pub(crate) const CHANNELS: usize = 8;
 /// How activations are packed into 32-bit words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lanes {
-    /// Four unsigned bytes (`value − offset`), multiplied with signed byte weights.
+    /// Four unsigned bytes (`value − offset`, the offset the range's minimum), multiplied with
+    /// signed byte weights (`vpdpbusd`).
     U8,
+    /// Four signed bytes (`value − offset`, the offset 128 above the range's minimum), multiplied
+    /// with signed byte weights (`sdot`). The bit patterns are those of [`Lanes::U8`] with the
+    /// top bit flipped; the extra offset is folded into the bias like the first.
+    I8,
     /// Two signed 16-bit words, multiplied with 16-bit weights.
     I16,
 }
@@ -31,20 +37,23 @@ impl Lanes {
     /// Values per 32-bit word.
     pub(crate) fn per_word(self) -> usize {
         match self {
-            Lanes::U8 => 4,
+            Lanes::U8 | Lanes::I8 => 4,
             Lanes::I16 => 2,
         }
     }
 
-    /// The packing and offset for activations in `range`, if any fits; bytes only when `bytes`
-    /// (the kernels without byte dot products take 16-bit words throughout).
-    fn for_range(range: IntRange, bytes: bool) -> Option<(Lanes, i64)> {
+    /// The packing and offset for activations in `range`, if any fits: bytes packed as `bytes`
+    /// (`U8` or `I8`) where the range spans at most 256 values, else 16-bit words; 16-bit words
+    /// throughout when `bytes` is `None` (the kernels without byte dot products).
+    fn for_range(range: IntRange, bytes: Option<Lanes>) -> Option<(Lanes, i64)> {
         let (lo, hi) = (range.min(), range.max());
         if range.is_bipolar() {
             // Bipolar quantizers take the sign, not a rounded clamp: left to the reference path.
             None
-        } else if bytes && hi - lo <= 255 {
-            Some((Lanes::U8, lo))
+        } else if let Some(b @ (Lanes::U8 | Lanes::I8)) = bytes
+            && hi - lo <= 255
+        {
+            Some((b, if b == Lanes::I8 { lo + 128 } else { lo }))
         } else if lo >= i64::from(i16::MIN) && hi <= i64::from(i16::MAX) {
             Some((Lanes::I16, 0))
         } else {
@@ -55,7 +64,7 @@ impl Lanes {
     /// Whether a weight fits the packing.
     fn weight_fits(self, w: i64) -> bool {
         match self {
-            Lanes::U8 => (-128..=127).contains(&w),
+            Lanes::U8 | Lanes::I8 => (-128..=127).contains(&w),
             Lanes::I16 => (i64::from(i16::MIN)..=i64::from(i16::MAX)).contains(&w),
         }
     }
@@ -63,7 +72,7 @@ impl Lanes {
     /// Puts `v` (already offset) into position `t` of a word.
     pub(crate) fn place(self, v: i64, t: usize) -> i32 {
         match self {
-            Lanes::U8 => (((v as u32) & 0xFF) << (8 * t)) as i32,
+            Lanes::U8 | Lanes::I8 => (((v as u32) & 0xFF) << (8 * t)) as i32,
             Lanes::I16 => (((v as u32) & 0xFFFF) << (16 * t)) as i32,
         }
     }
@@ -139,9 +148,9 @@ pub(crate) struct PackedMlp {
 }
 
 impl PackedMlp {
-    /// Packs `model` (activations in bytes where they fit and `bytes`, else in 16-bit words), or
-    /// `None` when a value could leave the packed ranges.
-    pub(crate) fn new(model: &IntegerMlp, bytes: bool) -> Option<PackedMlp> {
+    /// Packs `model` (activations in bytes packed as `bytes` where they fit, else in 16-bit
+    /// words; see [`Lanes::for_range`]), or `None` when a value could leave the packed ranges.
+    pub(crate) fn new(model: &IntegerMlp, bytes: Option<Lanes>) -> Option<PackedMlp> {
         let (lanes_in, offset_in) = Lanes::for_range(model.input_range, bytes)?;
         let mut layers = Vec::with_capacity(model.layers.len());
         let (mut lanes, mut offset, mut range) = (lanes_in, offset_in, model.input_range);
@@ -328,7 +337,7 @@ mod tests {
         ];
         let mut rng = crate::rng::SplitMix64::new(1);
         for (k, (m, wide, float, in_i32, unit)) in cases.iter().enumerate() {
-            let p = PackedMlp::new(m, false).expect("packs");
+            let p = PackedMlp::new(m, None).expect("packs");
             let l = &p.layers[0];
             assert_eq!((l.wide, l.float, l.float_in_i32, l.unit), (*wide, *float, *in_i32, *unit), "case {k}");
             let mut q: Vec<i64> = (0..40 * 70)
@@ -362,14 +371,85 @@ mod tests {
         }
     }
 
+    /// Signed-byte packing ([`Lanes::I8`], the aarch64 `sdot` kernels' form) gives the reference
+    /// integers through the portable set's plain loops, whatever the target: unsigned and signed
+    /// byte ranges (stored 128 below their minimum's offset), a 16-bit layer between byte layers,
+    /// widths that are not multiples of four, inputs at the range edges, from integers and from
+    /// floats (whose packing writes bytes too).
+    #[test]
+    fn signed_byte_packing_equals_the_reference() {
+        let mut rng = crate::rng::SplitMix64::new(11);
+        let mut uniform = |lo: i64, hi: i64| lo + (rng.next_u64() % (hi - lo + 1) as u64) as i64;
+        // (inputs, outputs, output range, requantization)
+        let shapes = [
+            (13, 21, IntRange::new(6, true, false), Requant::Shift(9)),
+            (21, 10, IntRange::new(12, true, false), Requant::Dyadic { b: 3_000_001, c: 27 }),
+            (10, 6, IntRange::new(8, false, false), Requant::Shift(6)),
+            (6, 3, IntRange::new(8, true, false), Requant::Dyadic { b: 5_000_003, c: 31 }),
+        ];
+        let layers = shapes
+            .iter()
+            .map(|&(d_in, d_out, output, requant)| IntegerLayer {
+                d_in,
+                d_out,
+                weight: (0..d_in * d_out).map(|_| uniform(-128, 127)).collect(),
+                bias: (0..d_out).map(|_| uniform(-3000, 3000)).collect(),
+                requant: vec![requant; d_out],
+                output,
+                relu: false,
+                weight_bits: 8,
+                bias_bits: 32,
+                weight_scales: vec![1.0; d_out],
+                bias_scales: vec![1.0; d_out],
+                input_scale: 1.0,
+                output_scale: 1.0,
+            })
+            .collect();
+        let input = IntRange::new(8, false, false);
+        let m = IntegerMlp::new(0.25, input, layers, crate::ScaleMode::Dyadic).expect("model");
+        let p = PackedMlp::new(&m, Some(Lanes::I8)).expect("packs");
+        assert_eq!((p.lanes_in, p.offset_in), (Lanes::I8, 128));
+        let lanes: Vec<_> = p.layers.iter().map(|l| (l.lanes_in, l.lanes_out)).collect();
+        assert_eq!(
+            lanes,
+            [
+                (Lanes::I8, Some((Lanes::I8, -32 + 128))),
+                (Lanes::I8, Some((Lanes::I16, 0))),
+                (Lanes::I16, Some((Lanes::I8, 128))),
+                (Lanes::I8, None)
+            ]
+        );
+        // 70 samples: two whole blocks and a partial one; the first two at the range's ends.
+        let mut q: Vec<i64> = (0..13 * 70).map(|_| uniform(0, 255)).collect();
+        q[..13].fill(0);
+        q[13..26].fill(255);
+        let reference = m.forward_int_reference(&q).expect("reference");
+        let distinct: std::collections::BTreeSet<_> = reference.iter().collect();
+        assert!(distinct.len() > 20, "outputs mostly clamped: {distinct:?}");
+        let mut out = vec![0i32; reference.len()];
+        super::super::portable::run_int_plain(&p, &q, &mut out);
+        assert_eq!(out.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), reference, "from integers");
+        // Floats that quantize to the same integers (the input scale is 0.25).
+        let x: Vec<f32> = q.iter().map(|&v| v as f32 * 0.25).collect();
+        let quant = super::super::blocks::InputQuant { scale: 0.25, lo: 0.0, hi: 255.0 };
+        out.fill(0);
+        assert_eq!(super::super::portable::run_f32_plain(&p, quant, &x, &mut out), None);
+        assert_eq!(out.iter().map(|&v| i64::from(v)).collect::<Vec<_>>(), reference, "from floats");
+    }
+
     #[test]
     fn lanes_for_ranges() {
-        assert_eq!(Lanes::for_range(IntRange::new(8, false, false), true), Some((Lanes::U8, 0)));
-        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), true), Some((Lanes::U8, -128)));
-        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), false), Some((Lanes::I16, 0)));
-        assert_eq!(Lanes::for_range(IntRange::new(16, true, false), true), Some((Lanes::I16, 0)));
-        assert_eq!(Lanes::for_range(IntRange::new(16, false, false), true), None);
+        let (u8, i8) = (Some(Lanes::U8), Some(Lanes::I8));
+        assert_eq!(Lanes::for_range(IntRange::new(8, false, false), u8), Some((Lanes::U8, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), u8), Some((Lanes::U8, -128)));
+        // Signed bytes: 0..=255 stored as −128..=127, −128..=127 as itself.
+        assert_eq!(Lanes::for_range(IntRange::new(8, false, false), i8), Some((Lanes::I8, 128)));
+        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), i8), Some((Lanes::I8, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(8, true, false), None), Some((Lanes::I16, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(16, true, false), u8), Some((Lanes::I16, 0)));
+        assert_eq!(Lanes::for_range(IntRange::new(16, false, false), i8), None);
         assert_eq!(Lanes::U8.place(-1, 1), 0xFF00);
+        assert_eq!(Lanes::I8.place(255 - 128, 3), 0x7F00_0000);
         assert_eq!(Lanes::I16.place(-2, 1), 0xFFFE_0000u32 as i32);
     }
 }

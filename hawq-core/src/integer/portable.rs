@@ -3,7 +3,9 @@
 //! baseline kernel ([`qonnx_ir::simd::dense16`]: SSE2 on x86-64, NEON on aarch64, plain loops
 //! elsewhere) on activations packed as two 16-bit words per 32-bit lane ([`Lanes::I16`]; models
 //! are packed without bytes for these kernels), [`CHANNELS`] channels at a time. The per-lane
-//! requantization here is also the AVX2 kernel set's for layers that need 64-bit lanes.
+//! requantization here is also the AVX2 kernel set's for layers that need 64-bit lanes; the
+//! requantization, the output packing and the float input packing here are also the aarch64
+//! dot-product set's ([`super::neon_dot`]), which takes signed bytes ([`Lanes::I8`]) as well.
 //!
 //! Every sum is proven to fit `i32` when the model is packed ([`super::packed`]); the
 //! arithmetic wraps (a pair of products may reach 2^31 on its own, the final sum cannot), so the
@@ -63,7 +65,8 @@ struct Plain;
 #[cfg(test)]
 impl Kernels for Plain {
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-        run_layer(layer, x, y, dense16::dense_plain);
+        let dense = if layer.lanes_in == Lanes::I8 { dense_bytes_plain } else { dense16::dense_plain };
+        run_layer(layer, x, y, dense);
     }
 
     unsafe fn pack_f32(&self, p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
@@ -71,23 +74,53 @@ impl Kernels for Plain {
     }
 }
 
-/// [`blocks::run_int`] on the plain loops of [`dense16::dense_plain`], whatever the target.
+/// [`blocks::run_int`] on the plain loops of [`dense16::dense_plain`] and [`dense_bytes_plain`],
+/// whatever the target.
 #[cfg(test)]
 pub(crate) fn run_int_plain(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
     // SAFETY: the plain loops need no CPU feature.
     unsafe { blocks::run_int(&Plain, p, q, out) }
 }
 
-/// Quantizes `rows` float samples into 16-bit word pairs in `buf` (`[words][BLOCK]`, lanes past
-/// `rows` zero): `clamp(x / scale)` (or `x · scale⁻¹` where that is exact), rounded half to
-/// even, minus the input offset. `false` when a value is not finite.
+/// [`blocks::run_f32`] on the plain loops, whatever the target.
+#[cfg(test)]
+pub(crate) fn run_f32_plain(p: &PackedMlp, q: InputQuant, x: &[f32], out: &mut [i32]) -> Option<usize> {
+    // SAFETY: as above.
+    unsafe { blocks::run_f32(&Plain, p, q, x, out) }
+}
+
+/// The sums of signed bytes ([`Lanes::I8`]) in the form of [`dense16::dense`]: `acc[c][r] =
+/// bias[j0 + c] + Σ_g Σ_t byte_t(words[g][r]) · byte_t(pairs[g][j0 + c])`, signed bytes, in
+/// wrapping 32-bit arithmetic, as aarch64's `sdot` computes them; what the tests compare that
+/// kernel with, and what the plain test set runs on every target.
+#[cfg(test)]
+pub(crate) fn dense_bytes_plain(words: &[i32], pairs: &[i32], bias: &[i32], j0: usize, acc: &mut [[i32; BLOCK]]) {
+    let n_pad = bias.len();
+    for (c, a) in acc.iter_mut().enumerate() {
+        *a = [bias[j0 + c]; BLOCK];
+    }
+    for (g, xg) in words.chunks_exact(BLOCK).enumerate() {
+        for (a, &w) in acc.iter_mut().zip(&pairs[g * n_pad + j0..]) {
+            let w = w.to_le_bytes().map(|b| i32::from(b as i8));
+            for (ar, &x) in a.iter_mut().zip(xg) {
+                let x = x.to_le_bytes().map(|b| i32::from(b as i8));
+                *ar = ar.wrapping_add(x[0] * w[0] + x[1] * w[1] + x[2] * w[2] + x[3] * w[3]);
+            }
+        }
+    }
+}
+
+/// Quantizes `rows` float samples into packed words in `buf` (`[words][BLOCK]`, lanes past
+/// `rows` zero; 16-bit word pairs, or bytes where the model's inputs are packed so):
+/// `clamp(x / scale)` (or `x · scale⁻¹` where that is exact), rounded half to even, minus the
+/// input offset. `false` when a value is not finite.
 #[inline(always)]
 pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
-    debug_assert_eq!(p.lanes_in, Lanes::I16);
     let d = p.d_in;
     let words = p.words_in();
+    let per = p.lanes_in.per_word();
     // One row of 16-bit values per sample, padded to whole words.
-    let stride = 2 * words;
+    let stride = per * words;
     let mut tile = vec![0i16; BLOCK * stride];
     let offset = p.offset_in;
     let mut bad = 0u32;
@@ -112,8 +145,12 @@ pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usiz
     for w in 0..words {
         let dst = &mut buf[w * BLOCK..(w + 1) * BLOCK];
         for (r, o) in dst.iter_mut().enumerate() {
-            let (lo, hi) = (tile[r * stride + 2 * w], tile[r * stride + 2 * w + 1]);
-            *o = i32::from(lo as u16) | (i32::from(hi) << 16);
+            let v = &tile[r * stride + per * w..r * stride + per * (w + 1)];
+            *o = match p.lanes_in {
+                Lanes::I16 => i32::from(v[0] as u16) | (i32::from(v[1]) << 16),
+                // Bytes: every value lies within 0..=255 (U8) or −128..=127 (I8).
+                Lanes::U8 | Lanes::I8 => i32::from_le_bytes([v[0] as u8, v[1] as u8, v[2] as u8, v[3] as u8]),
+            };
         }
     }
     bad == 0
@@ -122,11 +159,12 @@ pub(crate) fn pack_f32_words(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usiz
 /// The shared kernels' block of samples is the engine's.
 const _: () = assert!(BLOCK == dense16::BLOCK && CHANNELS.is_multiple_of(dense16::GROUP));
 
-/// One layer on one block ([`Kernels::layer`]), 16-bit word pairs in, [`CHANNELS`] outputs at a
-/// time: their sums by `dense` (a form of [`dense16::dense`]), then [`finish_group`].
+/// One layer on one block ([`Kernels::layer`]), [`CHANNELS`] outputs at a time: their sums by
+/// `dense` (a form of [`dense16::dense`] on 16-bit word pairs, or of [`dense_bytes_plain`] on
+/// signed bytes, as the layer's inputs are packed), then [`finish_group`].
 #[inline(always)]
-fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32], dense: dense16::DenseFn) {
-    debug_assert_eq!(layer.lanes_in, Lanes::I16);
+pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32], dense: dense16::DenseFn) {
+    debug_assert_ne!(layer.lanes_in, Lanes::U8);
     let x = &x[..layer.words_in * BLOCK];
     for j0 in (0..layer.d_out_pad).step_by(CHANNELS) {
         let mut acc = [[0i32; BLOCK]; CHANNELS];
@@ -135,9 +173,9 @@ fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32], dense: dense16::Dens
     }
 }
 
-/// The end of a group of channels `j0..j0 + acc.len()` (an even number) whose accumulators for
-/// the whole block are in `acc`: requantization and clamping, then the outputs to `y`, packed
-/// as 16-bit word pairs for the next layer or as integers on the last layer.
+/// The end of a group of channels `j0..j0 + acc.len()` (a multiple of four) whose accumulators
+/// for the whole block are in `acc`: requantization and clamping, then the outputs to `y`,
+/// packed as 16-bit word pairs or bytes for the next layer, or as integers on the last layer.
 #[inline(always)]
 pub(crate) fn finish_group(layer: &PackedLayer, j0: usize, acc: &mut [[i32; BLOCK]], y: &mut [i32]) {
     for (a, r) in acc.iter_mut().zip(&layer.rq[j0..]) {
@@ -149,12 +187,20 @@ pub(crate) fn finish_group(layer: &PackedLayer, j0: usize, acc: &mut [[i32; BLOC
                 y[(j0 + c) * BLOCK..(j0 + c + 1) * BLOCK].copy_from_slice(a);
             }
         }
-        Some((lanes, off)) => {
-            debug_assert_eq!(lanes, Lanes::I16);
+        Some((Lanes::I16, off)) => {
             for (t, pair) in acc.chunks_exact(2).enumerate() {
                 let dst = &mut y[(j0 / 2 + t) * BLOCK..(j0 / 2 + t + 1) * BLOCK];
                 for ((o, &v0), &v1) in dst.iter_mut().zip(&pair[0]).zip(&pair[1]) {
                     *o = ((v0 - off) & 0xFFFF) | ((v1 - off) << 16);
+                }
+            }
+        }
+        Some((Lanes::U8 | Lanes::I8, off)) => {
+            for (t, quad) in acc.chunks_exact(4).enumerate() {
+                let dst = &mut y[(j0 / 4 + t) * BLOCK..(j0 / 4 + t + 1) * BLOCK];
+                for (r, o) in dst.iter_mut().enumerate() {
+                    let b = |c: usize| ((quad[c][r] - off) & 0xFF) << (8 * c);
+                    *o = b(0) | b(1) | b(2) | b(3);
                 }
             }
         }

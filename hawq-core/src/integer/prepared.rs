@@ -5,7 +5,9 @@ use qonnx_ir::Simd;
 
 use super::IntegerMlp;
 use super::blocks::InputQuant;
-use super::packed::PackedMlp;
+#[cfg(target_arch = "aarch64")]
+use super::neon_dot;
+use super::packed::{Lanes, PackedMlp};
 use super::portable;
 #[cfg(target_arch = "x86_64")]
 use super::{avx2, avx512};
@@ -27,14 +29,15 @@ impl<'a> PreparedMlp<'a> {
     /// ([`Simd::selected`]); a model the kernels cannot take runs on the reference path.
     pub fn new(model: &'a IntegerMlp) -> PreparedMlp<'a> {
         let mut simd = Simd::selected();
-        // Without the byte dot products of AVX-512 VNNI the other sets still pack the model.
+        // A model whose byte layers have weights beyond bytes still packs in 16-bit words for
+        // the sets without byte dot products.
         loop {
             if let Some(p) = PreparedMlp::pack(model, simd) {
                 return p;
             }
             simd = match simd {
                 Simd::Avx512 => Simd::Avx2,
-                Simd::Avx2 => Simd::Portable,
+                Simd::Avx2 | Simd::Dotprod => Simd::Portable,
                 _ => return PreparedMlp { model, simd: Simd::Reference, packed: None },
             };
         }
@@ -52,8 +55,9 @@ impl<'a> PreparedMlp<'a> {
     fn pack(model: &'a IntegerMlp, simd: Simd) -> Option<PreparedMlp<'a>> {
         let packed = match simd {
             Simd::Reference => None,
-            Simd::Avx512 => Some(PackedMlp::new(model, true)?),
-            Simd::Avx2 | Simd::Portable => Some(PackedMlp::new(model, false)?),
+            Simd::Avx512 => Some(PackedMlp::new(model, Some(Lanes::U8))?),
+            Simd::Dotprod => Some(PackedMlp::new(model, Some(Lanes::I8))?),
+            Simd::Avx2 | Simd::Portable => Some(PackedMlp::new(model, None)?),
         };
         Some(PreparedMlp { model, simd, packed })
     }
@@ -86,6 +90,10 @@ impl<'a> PreparedMlp<'a> {
                 // SAFETY: as above.
                 #[allow(unsafe_code)]
                 Simd::Avx2 => unsafe { avx2::run_int(p, q, &mut out) },
+                #[cfg(target_arch = "aarch64")]
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
+                Simd::Dotprod => unsafe { neon_dot::run_int(p, q, &mut out) },
                 _ => portable::run_int(p, q, &mut out),
             }
             return Ok(out.into_iter().map(i64::from).collect());
@@ -113,6 +121,10 @@ impl<'a> PreparedMlp<'a> {
                 // SAFETY: as above.
                 #[allow(unsafe_code)]
                 Simd::Avx2 => unsafe { avx2::run_f32(p, q, x, &mut out) },
+                #[cfg(target_arch = "aarch64")]
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
+                Simd::Dotprod => unsafe { neon_dot::run_f32(p, q, x, &mut out) },
                 _ => portable::run_f32(p, q, x, &mut out),
             };
             return match bad {

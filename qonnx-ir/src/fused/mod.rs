@@ -339,10 +339,11 @@ impl Backend {
     }
 
     /// The kernels of `simd`: an error when this CPU lacks its instructions (the reference level
-    /// runs the portable kernels, which compute the same values).
+    /// runs the portable kernels, which compute the same values, and so does the aarch64
+    /// dot-product level: the fused chains multiply floats).
     pub fn of(simd: Simd) -> Result<Backend> {
         Ok(match simd.check()? {
-            Simd::Reference | Simd::Portable => Backend::Portable,
+            Simd::Reference | Simd::Portable | Simd::Dotprod => Backend::Portable,
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2 => Backend::Avx2,
             #[cfg(target_arch = "x86_64")]
