@@ -38,7 +38,7 @@ if [ ${#features[@]} -gt 0 ]; then fuzz_features=(--features hdf5); fi
 step "fuzz targets (cargo check)" cargo check --manifest-path fuzz/Cargo.toml --bins ${fuzz_features[@]+"${fuzz_features[@]}"}
 # The kernels for CPUs other than x86-64 keep compiling for aarch64, and their tests pass there:
 # the shared NEON dense kernel (qonnx-ir's simd::dense16) and the integer engine and HLS emulator
-# on it (their portable level there) give the reference paths' integers, qonnx-ir's fused chains
+# on it (their portable level there; the engine's `sdot` level too) give the reference paths' integers, qonnx-ir's fused chains
 # (their portable kernels there) the separate ops' floats. Built for aarch64 and run in qemu's
 # user-mode emulator (correctness only; timings under emulation mean nothing).
 # The test builds compile the three libraries for aarch64, so a separate `cargo check` runs only
