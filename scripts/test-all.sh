@@ -38,9 +38,10 @@ if [ ${#features[@]} -gt 0 ]; then fuzz_features=(--features hdf5); fi
 step "fuzz targets (cargo check)" cargo check --manifest-path fuzz/Cargo.toml --bins ${fuzz_features[@]+"${fuzz_features[@]}"}
 # The kernels for CPUs other than x86-64 keep compiling for aarch64, and their tests pass there:
 # the shared NEON dense kernel (qonnx-ir's simd::dense16) and the integer engine and HLS emulator
-# on it (their portable level there; the engine's `sdot` level too) give the reference paths' integers, qonnx-ir's fused chains
-# (their portable kernels there) the separate ops' floats. Built for aarch64 and run in qemu's
-# user-mode emulator (correctness only; timings under emulation mean nothing).
+# on it (their portable level there; the engine's `sdot` level and its unit test too) give the
+# reference paths' integers, qonnx-ir's fused chains (their portable kernels there) the separate
+# ops' floats. Built for aarch64 and run in qemu's user-mode emulator (correctness only; timings
+# under emulation mean nothing).
 # The test builds compile the three libraries for aarch64, so a separate `cargo check` runs only
 # where the tests cannot (it took 3 of the step's 12 minutes in a cold CI run). The two crates'
 # integration tests build in one cargo call, so that their dependencies build once.
@@ -53,6 +54,7 @@ aarch64_check() {
       export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
       cargo test --target aarch64-unknown-linux-gnu -p hawq-core -p hls-backend \
         --test integer_packed --test emulator_levels &&
+        cargo test --target aarch64-unknown-linux-gnu -p hawq-core --lib -- integer:: &&
         cargo test --target aarch64-unknown-linux-gnu -p qonnx-ir --lib -- fused simd::dense16
     )
   else

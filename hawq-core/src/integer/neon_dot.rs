@@ -36,14 +36,12 @@ impl Kernels for NeonDot {
     #[inline(always)]
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
         if layer.lanes_in == Lanes::I8 {
-            let x = &x[..layer.words_in * BLOCK];
-            for j0 in (0..layer.d_out_pad).step_by(CHANNELS) {
-                let mut acc = [[0i32; BLOCK]; CHANNELS];
-                // SAFETY: the driver runs inside `run_f32` / `run_int`, whose callers checked the
-                // CPU.
-                unsafe { dense_bytes(x, &layer.weight, &layer.bias, j0, &mut acc) };
-                portable::finish_group(layer, j0, &mut acc, y);
-            }
+            // SAFETY: the driver runs inside `run_f32` / `run_int`, whose callers checked the
+            // CPU; the closure lives only for this call.
+            let dense = |x: &[i32], w: &[i32], b: &[i32], j0, acc: &mut [[i32; BLOCK]]| unsafe {
+                dense_bytes(x, w, b, j0, acc)
+            };
+            portable::run_layer(layer, x, y, dense);
         } else {
             portable::run_layer(layer, x, y, dense16::dense);
         }

@@ -163,7 +163,12 @@ const _: () = assert!(BLOCK == dense16::BLOCK && CHANNELS.is_multiple_of(dense16
 /// `dense` (a form of [`dense16::dense`] on 16-bit word pairs, or of [`dense_bytes_plain`] on
 /// signed bytes, as the layer's inputs are packed), then [`finish_group`].
 #[inline(always)]
-pub(crate) fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32], dense: dense16::DenseFn) {
+pub(crate) fn run_layer(
+    layer: &PackedLayer,
+    x: &[i32],
+    y: &mut [i32],
+    dense: impl Fn(&[i32], &[i32], &[i32], usize, &mut [[i32; BLOCK]]),
+) {
     debug_assert_ne!(layer.lanes_in, Lanes::U8);
     let x = &x[..layer.words_in * BLOCK];
     for j0 in (0..layer.d_out_pad).step_by(CHANNELS) {
