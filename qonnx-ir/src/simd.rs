@@ -3,7 +3,7 @@
 //!
 //! Every fast path of the workspace (the fused chains of [`crate::exec`], `hawq-core`'s integer
 //! engine, `hls-backend`'s emulator) computes exactly the integers of its reference loops; the
-//! levels differ only in speed. `HAWQ_SIMD=avx512|avx2|dotprod|portable|reference` caps the level
+//! levels differ only in speed. `HAWQ_SIMD=avx512|avxvnni|avx2|dotprod|portable|reference` caps the level
 //! every component may use, so that a machine with AVX-512 can run, test and time the code that
 //! CPUs without it run. Unset (or set to something else), nothing is capped. Components that take
 //! a level explicitly (such as `IntegerMlp::prepare_with`) check it with [`Simd::supported`]; a
@@ -16,9 +16,11 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
-/// A SIMD level, from the plain reference loops up to AVX-512. Ordered: within one architecture,
-/// a higher level may use every instruction of a lower one (the aarch64 level [`Simd::Dotprod`]
-/// sits below the x86-64 ones, which an aarch64 CPU never runs, and the other way round).
+/// A SIMD level, from the plain reference loops up to AVX-512. Ordered by preference: within one
+/// architecture, a higher level is faster and may use every instruction of a lower one, except
+/// that [`Simd::Avx512`] does not need the VEX-encoded dot products of [`Simd::AvxVnni`] (its
+/// CPUs have them in EVEX form). The aarch64 level [`Simd::Dotprod`] sits below the x86-64 ones,
+/// which an aarch64 CPU never runs, and the other way round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Simd {
     /// The reference loops: scalar, 64-bit arithmetic where 32 bits could overflow.
@@ -35,6 +37,10 @@ pub enum Simd {
     Dotprod,
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,
+    /// x86-64 AVX2 with AVX-VNNI, the VEX-encoded 256-bit dot products (`vpdpbusd`, `vpdpwssd`)
+    /// of Intel client CPUs since Alder Lake and AMD Zen 5: the integer engine multiplies bytes
+    /// four at a time; the other components run their AVX2 kernels.
+    AvxVnni,
     /// x86-64 AVX-512 (F, BW, DQ, VL and VNNI, on top of AVX2 and FMA; every CPU with AVX-512
     /// VNNI has all of them): 512-bit dot-product instructions (`vpdpbusd`, `vpdpwssd`).
     Avx512,
@@ -42,7 +48,8 @@ pub enum Simd {
 
 impl Simd {
     /// Every level, lowest first.
-    pub const ALL: [Simd; 5] = [Simd::Reference, Simd::Portable, Simd::Dotprod, Simd::Avx2, Simd::Avx512];
+    pub const ALL: [Simd; 6] =
+        [Simd::Reference, Simd::Portable, Simd::Dotprod, Simd::Avx2, Simd::AvxVnni, Simd::Avx512];
 
     /// The name `HAWQ_SIMD` takes.
     pub fn name(self) -> &'static str {
@@ -51,6 +58,7 @@ impl Simd {
             Simd::Portable => "portable",
             Simd::Dotprod => "dotprod",
             Simd::Avx2 => "avx2",
+            Simd::AvxVnni => "avxvnni",
             Simd::Avx512 => "avx512",
         }
     }
@@ -61,7 +69,9 @@ impl Simd {
             Simd::Reference | Simd::Portable => true,
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
-            // A higher level may use every instruction of a lower one, AVX2 and FMA included.
+            // The higher levels may use every instruction of AVX2 and FMA.
+            #[cfg(target_arch = "x86_64")]
+            Simd::AvxVnni => Simd::Avx2.supported() && std::arch::is_x86_feature_detected!("avxvnni"),
             #[cfg(target_arch = "x86_64")]
             Simd::Avx512 => {
                 Simd::Avx2.supported()
@@ -72,7 +82,7 @@ impl Simd {
                     && std::arch::is_x86_feature_detected!("avx512vnni")
             }
             #[cfg(not(target_arch = "x86_64"))]
-            Simd::Avx2 | Simd::Avx512 => false,
+            Simd::Avx2 | Simd::AvxVnni | Simd::Avx512 => false,
             #[cfg(target_arch = "aarch64")]
             Simd::Dotprod => std::arch::is_aarch64_feature_detected!("dotprod"),
             #[cfg(not(target_arch = "aarch64"))]
@@ -133,7 +143,7 @@ impl FromStr for Simd {
         let t = s.trim().to_ascii_lowercase();
         Simd::ALL.into_iter().find(|l| l.name() == t).ok_or_else(|| Error::Simd {
             requested: s.into(),
-            message: "expected one of avx512, avx2, dotprod, portable, reference".into(),
+            message: "expected one of avx512, avxvnni, avx2, dotprod, portable, reference".into(),
         })
     }
 }
@@ -157,7 +167,7 @@ mod tests {
         assert_eq!(" AVX2 ".parse::<Simd>().ok(), Some(Simd::Avx2));
         assert!(matches!("sse9".parse::<Simd>(), Err(Error::Simd { .. })));
         assert!(Simd::Reference < Simd::Portable && Simd::Portable < Simd::Dotprod);
-        assert!(Simd::Dotprod < Simd::Avx2 && Simd::Avx2 < Simd::Avx512);
+        assert!(Simd::Dotprod < Simd::Avx2 && Simd::Avx2 < Simd::AvxVnni && Simd::AvxVnni < Simd::Avx512);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! ([`Lanes::I16`]; models are packed without bytes for this set), summed by the workspace's
 //! shared AVX2 dense kernel ([`dense16::avx2::sums`]: `vpmaddwd` with a broadcast weight word
 //! pair, `vpaddd` into 8 accumulators, 4 output channels × 16 samples a pass, the sums left in
-//! registers). Requantization happens there, in registers, in a form chosen once a layer: a
+//! registers). The AVX-VNNI set ([`super::avx_vnni`]) runs this layer driver and input packing
+//! too, with its own sums ([`Sums`]) and byte activations ([`Lanes::U8`]) besides the words. Requantization happens there, in registers, in a form chosen once a layer: a
 //! multiply and per-lane shifts in 32-bit lanes, or float64 (one fused multiply-add with a
 //! rounding constant where the results fit 32 bits) where the layer's products need more than
 //! 32 bits and are proven below 2^53; the few layers beyond that take the portable 64-bit lanes.
@@ -20,8 +21,9 @@ use super::blocks::{self, InputQuant, Kernels};
 use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp};
 use super::portable::{self, ROUND_F64};
 
-/// The shared kernel's block of samples is the engine's block.
-const _: () = assert!(BLOCK == dense16::BLOCK);
+/// The shared kernel's block of samples is the engine's block, and a pass's channels fill one
+/// word of bytes.
+const _: () = assert!(BLOCK == dense16::BLOCK && GROUP == 4);
 
 /// The AVX2 kernel set for the block driver.
 struct Avx2;
@@ -30,7 +32,7 @@ impl Kernels for Avx2 {
     #[inline(always)]
     unsafe fn layer(&self, layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
         // SAFETY: the driver runs inside `run_f32` / `run_int`, whose callers checked the CPU.
-        unsafe { run_layer(layer, x, y) }
+        unsafe { run_layer::<Words>(layer, x, y) }
     }
 
     #[inline(always)]
@@ -58,6 +60,29 @@ pub(crate) unsafe fn run_f32(p: &PackedMlp, q: InputQuant, x: &[f32], out: &mut 
 pub(crate) unsafe fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
     // SAFETY: as above.
     unsafe { blocks::run_int(&Avx2, p, q, out) }
+}
+
+/// The sums of one pass of [`run_layer`]: channels `j0 .. j0 + GROUP` of `layer` on samples
+/// `h .. h + HALF` of the block whose packed inputs are `x`, `sums[c][k]` holding samples
+/// `h + 8k .. h + 8k + 8` of channel `j0 + c`, bias included.
+pub(super) trait Sums {
+    /// The pass's sums.
+    ///
+    /// # Safety
+    /// The CPU must have the features of the kernel set that uses this form.
+    unsafe fn sums(layer: &PackedLayer, x: &[i32], j0: usize, h: usize) -> [[__m256i; 2]; GROUP];
+}
+
+/// [`Sums`] on 16-bit words: the shared [`dense16::avx2::sums`] (`vpmaddwd`, `vpaddd`).
+struct Words;
+
+impl Sums for Words {
+    #[inline(always)]
+    unsafe fn sums(layer: &PackedLayer, x: &[i32], j0: usize, h: usize) -> [[__m256i; 2]; GROUP] {
+        debug_assert_eq!(layer.lanes_in, Lanes::I16);
+        // SAFETY: the caller vouches for AVX2.
+        unsafe { dense16::avx2::sums(x, &layer.weight, &layer.bias[..layer.d_out_pad], j0, h) }
+    }
 }
 
 /// Loads `x[0..8]`.
@@ -101,14 +126,22 @@ fn requant_mode(layer: &PackedLayer) -> u8 {
     }
 }
 
-/// One layer on one block ([`Kernels::layer`]), its requantization form fixed at compile time.
+/// One layer on one block ([`Kernels::layer`]) with the sums of `S`, its requantization form
+/// fixed at compile time.
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and the features `S` needs.
+#[inline]
 #[target_feature(enable = "avx2,fma")]
-fn run_layer(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-    match requant_mode(layer) {
-        SHIFT32 => run_layer_in::<SHIFT32>(layer, x, y),
-        F64_IN_I32 => run_layer_in::<F64_IN_I32>(layer, x, y),
-        F64 => run_layer_in::<F64>(layer, x, y),
-        _ => run_layer_in::<WIDE>(layer, x, y),
+pub(super) unsafe fn run_layer<S: Sums>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
+    // SAFETY: the caller vouches for the features.
+    unsafe {
+        match requant_mode(layer) {
+            SHIFT32 => run_layer_in::<SHIFT32, S>(layer, x, y),
+            F64_IN_I32 => run_layer_in::<F64_IN_I32, S>(layer, x, y),
+            F64 => run_layer_in::<F64, S>(layer, x, y),
+            _ => run_layer_in::<WIDE, S>(layer, x, y),
+        }
     }
 }
 
@@ -125,10 +158,12 @@ struct Consts {
 }
 
 /// [`run_layer`] with requantization form `MODE`.
+///
+/// # Safety
+/// As [`run_layer`].
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-    debug_assert_eq!(layer.lanes_in, Lanes::I16);
+unsafe fn run_layer_in<const MODE: u8, S: Sums>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     let stride = layer.d_out_pad;
     let x = &x[..layer.words_in * BLOCK];
     let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
@@ -141,6 +176,13 @@ fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
         0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
         0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
     );
+    // Per 128-bit half, `vpackssdw` + `vpackuswb` leave the bytes of four samples × four
+    // channels channel-major; this byte order makes them sample-major (one word a sample).
+    #[rustfmt::skip]
+    let transpose = _mm256_setr_epi8(
+        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+    );
     for j0 in (0..stride).step_by(GROUP) {
         let rq = &layer.rq[j0..j0 + GROUP];
         let consts: [Consts; GROUP] = std::array::from_fn(|c| Consts {
@@ -151,8 +193,8 @@ fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
             mult: _mm256_set1_pd(rq[c].mult),
         });
         for h in (0..BLOCK).step_by(HALF) {
-            // SAFETY: this function's own features include AVX2.
-            let mut acc = unsafe { dense16::avx2::sums(x, &layer.weight, &layer.bias[..stride], j0, h) };
+            // SAFETY: the caller vouches for the features of `S`.
+            let mut acc = unsafe { S::sums(layer, x, j0, h) };
             for ((a, k), r) in acc.iter_mut().zip(&consts).zip(rq) {
                 for ah in a.iter_mut() {
                     *ah = match MODE {
@@ -175,6 +217,19 @@ fn run_layer_in<const MODE: u8>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
                         let at = (j0 + c) * BLOCK + h;
                         store(&mut y[at..], clamp(a[0], lo, hi));
                         store(&mut y[at + 8..], clamp(a[1], lo, hi));
+                    }
+                }
+                Some((Lanes::U8, off)) => {
+                    // The group's four channels clamped, less the offset (which leaves them in
+                    // 0..=255, so the saturating packs keep them), one byte each of a word:
+                    // channel `j0` lowest.
+                    let off = _mm256_set1_epi32(off);
+                    let at = (j0 / 4) * BLOCK + h;
+                    for k in 0..2 {
+                        let v: [__m256i; GROUP] =
+                            std::array::from_fn(|c| _mm256_sub_epi32(clamp(acc[c][k], lo, hi), off));
+                        let bytes = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+                        store(&mut y[at + 8 * k..], _mm256_shuffle_epi8(bytes, transpose));
                     }
                 }
                 Some((lanes, off)) => {
@@ -252,14 +307,17 @@ fn requant_f64_half(v: __m128i, m: __m256d, lo: __m256d, hi: __m256d) -> __m128i
     _mm256_cvtpd_epi32(_mm256_min_pd(_mm256_max_pd(_mm256_mul_pd(_mm256_cvtepi32_pd(v), m), lo), hi))
 }
 
-/// Quantizes `rows` float samples into 16-bit word pairs in `buf` (`[words][BLOCK]`, lanes past
-/// `rows` zero), as [`portable::pack_f32_words`] does: sixteen features of eight rows at a time,
-/// quantized in 8-lane vectors (`vcvtps2dq` rounds to nearest even, the default rounding mode),
-/// packed into eight words a row, and an 8 × 8 transpose gathers each word's eight rows.
+/// Quantizes `rows` float samples into 16-bit word pairs or, for [`Lanes::U8`] inputs, words of
+/// four bytes in `buf` (`[words][BLOCK]`, lanes past `rows` zero), as
+/// [`portable::pack_f32_words`] does: sixteen features of eight rows at a time, quantized in
+/// 8-lane vectors (`vcvtps2dq` rounds to nearest even, the default rounding mode), packed into
+/// eight words a row (four of bytes), and an 8 × 8 transpose gathers each word's eight rows.
 /// `false` when a value is not finite.
 #[target_feature(enable = "avx2,fma")]
-fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
-    debug_assert_eq!(p.lanes_in, Lanes::I16);
+pub(super) fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32]) -> bool {
+    debug_assert_ne!(p.lanes_in, Lanes::I8);
+    let bytes = p.lanes_in == Lanes::U8;
+    let per = p.lanes_in.per_word();
     let d = p.d_in;
     let inverse = q.exact_inverse();
     let quant = Quantize {
@@ -269,6 +327,7 @@ fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32
         hi: _mm256_set1_ps(q.hi),
         offset: _mm256_set1_epi32(p.offset_in),
     };
+    let byte_order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     let mut bad = _mm256_setzero_ps();
     for k0 in (0..d).step_by(16) {
         let m = 16.min(d - k0);
@@ -286,13 +345,20 @@ fn pack_f32(p: &PackedMlp, q: InputQuant, x: &[f32], rows: usize, buf: &mut [i32
                 };
                 bad = _mm256_or_ps(bad, _mm256_cmp_ps::<_CMP_UNORD_Q>(_mm256_sub_ps(a, a), _mm256_sub_ps(b, b)));
                 // The values fit 16 bits, so the saturating pack keeps them; it interleaves the
-                // 128-bit halves, which the permutation puts back in order.
+                // 128-bit halves (features 0–3 and 8–11, then 4–7 and 12–15), which the
+                // permutation puts back in order. Bytes (values in 0..=255) pack once more,
+                // leaving the four words of features 0–3, 8–11 in the low half and 4–7, 12–15 in
+                // the high one; the permutation gathers them, in order, in the low half.
                 let words = _mm256_packs_epi32(quant.apply(a), quant.apply(b));
-                *ti = _mm256_permute4x64_epi64::<0b11_01_10_00>(words);
+                *ti = if bytes {
+                    _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words, words), byte_order)
+                } else {
+                    _mm256_permute4x64_epi64::<0b11_01_10_00>(words)
+                };
             }
             transpose8(&mut t);
-            for (w, tw) in t.iter().enumerate().take(m.div_ceil(2)) {
-                store(&mut buf[(k0 / 2 + w) * BLOCK + r0..], *tw);
+            for (w, tw) in t.iter().enumerate().take(m.div_ceil(per)) {
+                store(&mut buf[(k0 / per + w) * BLOCK + r0..], *tw);
             }
         }
     }

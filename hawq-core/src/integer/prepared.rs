@@ -10,7 +10,7 @@ use super::neon_dot;
 use super::packed::{Lanes, PackedMlp};
 use super::portable;
 #[cfg(target_arch = "x86_64")]
-use super::{avx2, avx512};
+use super::{avx_vnni, avx2, avx512};
 use crate::error::{Error, Result};
 
 /// An integer model prepared for repeated inference on one SIMD level ([`Simd`]): the weights
@@ -36,7 +36,7 @@ impl<'a> PreparedMlp<'a> {
                 return p;
             }
             simd = match simd {
-                Simd::Avx512 => Simd::Avx2,
+                Simd::Avx512 | Simd::AvxVnni => Simd::Avx2,
                 Simd::Avx2 | Simd::Dotprod => Simd::Portable,
                 _ => return PreparedMlp { model, simd: Simd::Reference, packed: None },
             };
@@ -55,7 +55,7 @@ impl<'a> PreparedMlp<'a> {
     fn pack(model: &'a IntegerMlp, simd: Simd) -> Option<PreparedMlp<'a>> {
         let packed = match simd {
             Simd::Reference => None,
-            Simd::Avx512 => Some(PackedMlp::new(model, Some(Lanes::U8))?),
+            Simd::Avx512 | Simd::AvxVnni => Some(PackedMlp::new(model, Some(Lanes::U8))?),
             Simd::Dotprod => Some(PackedMlp::new(model, Some(Lanes::I8))?),
             Simd::Avx2 | Simd::Portable => Some(PackedMlp::new(model, None)?),
         };
@@ -89,6 +89,10 @@ impl<'a> PreparedMlp<'a> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 #[allow(unsafe_code)]
+                Simd::AvxVnni => unsafe { avx_vnni::run_int(p, q, &mut out) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
                 Simd::Avx2 => unsafe { avx2::run_int(p, q, &mut out) },
                 #[cfg(target_arch = "aarch64")]
                 // SAFETY: as above.
@@ -117,6 +121,10 @@ impl<'a> PreparedMlp<'a> {
                 // SAFETY: the level was checked when the model was packed for it.
                 #[allow(unsafe_code)]
                 Simd::Avx512 => unsafe { avx512::run_f32(p, q, x, &mut out) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
+                Simd::AvxVnni => unsafe { avx_vnni::run_f32(p, q, x, &mut out) },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 #[allow(unsafe_code)]

@@ -27,7 +27,7 @@ pub(super) fn run(e: &Emulator, x: &[i64], in_type: bool, raw: &mut [i64]) {
         Simd::Avx512 => unsafe { run_avx512(e, x, in_type, raw) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        Simd::Avx2 => unsafe { run_avx2(e, x, in_type, raw) },
+        Simd::Avx2 | Simd::AvxVnni => unsafe { run_avx2(e, x, in_type, raw) },
         _ => run_tiles(e, x, in_type, raw, &dot::Portable),
     }
 }

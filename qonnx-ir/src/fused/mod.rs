@@ -340,16 +340,17 @@ impl Backend {
 
     /// The kernels of `simd`: an error when this CPU lacks its instructions (the reference level
     /// runs the portable kernels, which compute the same values, and so does the aarch64
-    /// dot-product level: the fused chains multiply floats).
+    /// dot-product level: the fused chains multiply floats; the AVX-VNNI level runs the AVX2
+    /// kernels).
     pub fn of(simd: Simd) -> Result<Backend> {
         Ok(match simd.check()? {
             Simd::Reference | Simd::Portable | Simd::Dotprod => Backend::Portable,
             #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => Backend::Avx2,
+            Simd::Avx2 | Simd::AvxVnni => Backend::Avx2,
             #[cfg(target_arch = "x86_64")]
             Simd::Avx512 => Backend::Avx512 { vnni: true },
             #[cfg(not(target_arch = "x86_64"))]
-            Simd::Avx2 | Simd::Avx512 => Backend::Portable,
+            Simd::Avx2 | Simd::AvxVnni | Simd::Avx512 => Backend::Portable,
         })
     }
 
