@@ -5,11 +5,11 @@
 //!    trained in JAX on the CPU (`benches/py/jax_peer.py`, `.venv-peers`);
 //! 2. the integer engine (`IntegerMlp::prepare_with` once, then `PreparedMlp::predict`: float
 //!    inputs → integer path → dequantized outputs) on a batch of 10,000 test jets, one thread, at
-//!    every SIMD level this CPU runs (AVX-512 VNNI, AVX2, portable, reference) in both scale modes
-//!    (power-of-two and dyadic), next to onnxruntime (one intra-op thread) on the QCDQ export of
-//!    the same model and the same inputs, run by `benches/py/ort_bench.py`: with its QDQ fusion
-//!    (its integer kernels) and without it (the graph as written, float `MatMul` between
-//!    dequantized tensors). onnxruntime stays up while the bench alternates its batches with the
+//!    every SIMD level this CPU runs (AVX-512 VNNI, AVX-VNNI, AVX2, portable, reference) in both
+//!    scale modes (power-of-two and dyadic), next to onnxruntime (one intra-op thread) on the
+//!    QCDQ export of the same model and the same inputs, run by `benches/py/ort_bench.py`: with
+//!    its QDQ fusion (its integer kernels) and without it (the graph as written, float `MatMul`
+//!    between dequantized tensors). onnxruntime stays up while the bench alternates its batches with the
 //!    engine's, round by round ([`benches::peer`]), so that the drift of a shared machine's speed
 //!    touches every column alike. Targets: AVX-512 at least 2× onnxruntime, AVX2 at least 1×,
 //!    dyadic within 1.2× of power-of-two on AVX-512.

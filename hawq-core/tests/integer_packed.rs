@@ -1,5 +1,5 @@
 //! The packed SIMD kernels of the integer engine, at every SIMD level this CPU runs (AVX-512
-//! VNNI, AVX2, portable; `IntegerMlp::prepare_with`), against its reference path
+//! VNNI, AVX-VNNI, AVX2, aarch64 dot products, portable; `IntegerMlp::prepare_with`), against its reference path
 //! (`forward_int_reference`: plain loops with 64-bit arithmetic where 32 bits could overflow), on
 //! seeded random models: byte and 16-bit activations, signed and unsigned ranges (the signed
 //! ones stored with an offset), power-of-two shifts in both directions and dyadic multipliers
