@@ -1,5 +1,5 @@
 //! `QuantMlp`: a quantization-aware MLP of any widths, with an input quantizer, per-layer
-//! [`BitConfig`](crate::BitConfig)s and a float mode; its conversion to the integer engine; and
+//! [`BitConfig`]s and a float mode; its conversion to the integer engine; and
 //! its eval-mode forward, which computes exactly what the integer engine computes.
 
 use burn::prelude::*;

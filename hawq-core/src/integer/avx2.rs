@@ -2,11 +2,12 @@
 //! ([`Lanes::I16`]; models are packed without bytes for this set), summed by the workspace's
 //! shared AVX2 dense kernel ([`dense16::avx2::sums`]: `vpmaddwd` with a broadcast weight word
 //! pair, `vpaddd` into 8 accumulators, 4 output channels × 16 samples a pass, the sums left in
-//! registers). The AVX-VNNI set ([`super::avx_vnni`]) runs this layer driver and input packing
-//! too, with its own sums ([`Sums`]) and byte activations ([`Lanes::U8`]) besides the words. Requantization happens there, in registers, in a form chosen once a layer: a
+//! registers). Requantization happens there, in registers, in a form chosen once a layer: a
 //! multiply and per-lane shifts in 32-bit lanes, or float64 (one fused multiply-add with a
 //! rounding constant where the results fit 32 bits) where the layer's products need more than
 //! 32 bits and are proven below 2^53; the few layers beyond that take the portable 64-bit lanes.
+//! The AVX-VNNI set ([`super::avx_vnni`]) runs this layer driver and input packing too, with its
+//! own sums ([`Sums`]) and byte activations ([`Lanes::U8`]) besides the words.
 //!
 //! Sums are proven to fit `i32` when the model is packed ([`super::packed`]); `vpmaddwd` wraps
 //! only on a pair of `−2^15 · −2^15` products, whose wrap the final, fitting sum undoes. The float

@@ -1,7 +1,7 @@
-//! The block driver shared by every packed kernel set ([`super::avx512`], [`super::avx2`],
-//! [`super::portable`]): inputs are cut into blocks of [`BLOCK`] samples, packed word-major
-//! (`[words][BLOCK]`, one 32-bit word of each sample per lane), run through every layer in two
-//! scratch buffers and the last layer's integers written back row-major. A kernel set supplies
+//! The block driver shared by every packed kernel set ([`super::avx512`], [`super::avx_vnni`],
+//! [`super::avx2`], [`super::portable`]): inputs are cut into blocks of [`BLOCK`] samples,
+//! packed word-major (`[words][BLOCK]`, one 32-bit word of each sample per lane), run through
+//! every layer in two scratch buffers and the last layer's integers written back row-major. A kernel set supplies
 //! only the layer kernel and the float input packing; everything else is here once.
 
 #![allow(unsafe_code)] // `unsafe` only passes on the kernel sets' CPU-feature contract.
