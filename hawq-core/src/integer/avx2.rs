@@ -19,7 +19,7 @@ use std::arch::x86_64::*;
 use qonnx_ir::simd::dense16::{self, GROUP, avx2::SPAN as HALF};
 
 use super::blocks::{self, InputQuant, Kernels};
-use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp};
+use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp, Rq};
 use super::portable::{self, ROUND_F64};
 
 /// The shared kernel's block of samples is the engine's block, and a pass's channels fill one
@@ -128,12 +128,13 @@ fn requant_mode(layer: &PackedLayer) -> u8 {
 }
 
 /// One layer on one block ([`Kernels::layer`]) with the sums of `S`, its requantization form
-/// fixed at compile time.
+/// fixed at compile time. Without target features of its own, so that it is compiled into the
+/// kernel set's entry points (`run_f32`, `run_int`) with all of theirs: the sums of the AVX-VNNI
+/// set are then inlined rather than called once a pass.
 ///
 /// # Safety
 /// The CPU must have AVX2, FMA and the features `S` needs.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
+#[inline(always)]
 pub(super) unsafe fn run_layer<S: Sums>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
     // SAFETY: the caller vouches for the features.
     unsafe {
@@ -158,94 +159,128 @@ struct Consts {
     mult: __m256d,
 }
 
+impl Consts {
+    /// The constants of channels `rq` (a group).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn of(rq: &[Rq]) -> [Consts; GROUP] {
+        let mut consts = [Consts {
+            num: _mm256_setzero_si256(),
+            add: _mm256_setzero_si256(),
+            odd: _mm256_setzero_si256(),
+            shift: _mm256_setzero_si256(),
+            mult: _mm256_setzero_pd(),
+        }; GROUP];
+        for (k, r) in consts.iter_mut().zip(rq) {
+            *k = Consts {
+                num: _mm256_set1_epi32(r.num as i32),
+                add: _mm256_set1_epi32(r.add as i32),
+                odd: _mm256_set1_epi32(r.odd as i32),
+                shift: _mm256_set1_epi32(r.shift as i32),
+                mult: _mm256_set1_pd(r.mult),
+            };
+        }
+        consts
+    }
+}
+
+/// Eight samples of the four channels `v` as words of bytes, channel 0 lowest: each clamped to
+/// `[lo, hi]` and less `off` (`bounds`), which leaves it in 0..=255, so that the saturating packs
+/// keep it; `transpose` is the byte order that makes the packs' channel-major bytes
+/// sample-major.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn byte_words(v: [__m256i; GROUP], bounds: [__m256i; 3], transpose: __m256i) -> __m256i {
+    let [lo, hi, off] = bounds;
+    let (u0, u1) = (_mm256_sub_epi32(clamp(v[0], lo, hi), off), _mm256_sub_epi32(clamp(v[1], lo, hi), off));
+    let (u2, u3) = (_mm256_sub_epi32(clamp(v[2], lo, hi), off), _mm256_sub_epi32(clamp(v[3], lo, hi), off));
+    _mm256_shuffle_epi8(_mm256_packus_epi16(_mm256_packs_epi32(u0, u1), _mm256_packs_epi32(u2, u3)), transpose)
+}
+
 /// [`run_layer`] with requantization form `MODE`.
 ///
 /// # Safety
 /// As [`run_layer`].
-#[inline]
-#[target_feature(enable = "avx2,fma")]
+#[inline(always)]
 unsafe fn run_layer_in<const MODE: u8, S: Sums>(layer: &PackedLayer, x: &[i32], y: &mut [i32]) {
-    let stride = layer.d_out_pad;
-    let x = &x[..layer.words_in * BLOCK];
-    let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
-    let (lo_f, hi_f) = (_mm256_set1_pd(f64::from(layer.lo)), _mm256_set1_pd(f64::from(layer.hi)));
-    let magic = _mm256_set1_pd(ROUND_F64);
-    // Per 128-bit half, `vpackssdw` leaves four values of one channel, then four of the next;
-    // this byte order alternates them.
-    #[rustfmt::skip]
-    let interleave = _mm256_setr_epi8(
-        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
-        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
-    );
-    // Per 128-bit half, `vpackssdw` + `vpackuswb` leave the bytes of four samples × four
-    // channels channel-major; this byte order makes them sample-major (one word a sample).
-    #[rustfmt::skip]
-    let transpose = _mm256_setr_epi8(
-        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-    );
-    for j0 in (0..stride).step_by(GROUP) {
-        let rq = &layer.rq[j0..j0 + GROUP];
-        let consts: [Consts; GROUP] = std::array::from_fn(|c| Consts {
-            num: _mm256_set1_epi32(rq[c].num as i32),
-            add: _mm256_set1_epi32(rq[c].add as i32),
-            odd: _mm256_set1_epi32(rq[c].odd as i32),
-            shift: _mm256_set1_epi32(rq[c].shift as i32),
-            mult: _mm256_set1_pd(rq[c].mult),
-        });
-        for h in (0..BLOCK).step_by(HALF) {
-            // SAFETY: the caller vouches for the features of `S`.
-            let mut acc = unsafe { S::sums(layer, x, j0, h) };
-            for ((a, k), r) in acc.iter_mut().zip(&consts).zip(rq) {
-                for ah in a.iter_mut() {
-                    *ah = match MODE {
-                        // Clamped below, with the packing.
-                        SHIFT32 => requant32(*ah, k, layer.unit),
-                        F64_IN_I32 => requant_f64_in_i32(*ah, k.mult, magic),
-                        F64 => requant_f64(*ah, k.mult, lo_f, hi_f),
-                        _ => {
-                            let mut lanes = [0i32; 8];
-                            store(&mut lanes, *ah);
-                            portable::requant_lanes(layer, *r, &mut lanes);
-                            load(&lanes)
+    // SAFETY: the caller vouches for AVX2, FMA and the features of `S`; every intrinsic and
+    // kernel called here needs no more.
+    unsafe {
+        let stride = layer.d_out_pad;
+        let x = &x[..layer.words_in * BLOCK];
+        let (lo, hi) = (_mm256_set1_epi32(layer.lo), _mm256_set1_epi32(layer.hi));
+        let (lo_f, hi_f) = (_mm256_set1_pd(f64::from(layer.lo)), _mm256_set1_pd(f64::from(layer.hi)));
+        let magic = _mm256_set1_pd(ROUND_F64);
+        // Per 128-bit half, `vpackssdw` leaves four values of one channel, then four of the next;
+        // this byte order alternates them.
+        #[rustfmt::skip]
+        let interleave = _mm256_setr_epi8(
+            0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+            0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+        );
+        // Per 128-bit half, `vpackssdw` + `vpackuswb` leave the bytes of four samples × four
+        // channels channel-major; this byte order makes them sample-major (one word a sample).
+        #[rustfmt::skip]
+        let transpose = _mm256_setr_epi8(
+            0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+            0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+        );
+        for j0 in (0..stride).step_by(GROUP) {
+            let rq = &layer.rq[j0..j0 + GROUP];
+            let consts = Consts::of(rq);
+            for h in (0..BLOCK).step_by(HALF) {
+                let mut acc = S::sums(layer, x, j0, h);
+                for ((a, k), r) in acc.iter_mut().zip(&consts).zip(rq) {
+                    for ah in a.iter_mut() {
+                        *ah = match MODE {
+                            // Clamped below, with the packing.
+                            SHIFT32 => requant32(*ah, k, layer.unit),
+                            F64_IN_I32 => requant_f64_in_i32(*ah, k.mult, magic),
+                            F64 => requant_f64(*ah, k.mult, lo_f, hi_f),
+                            _ => {
+                                let mut lanes = [0i32; 8];
+                                store(&mut lanes, *ah);
+                                portable::requant_lanes(layer, *r, &mut lanes);
+                                load(&lanes)
+                            }
+                        };
+                    }
+                }
+                match layer.lanes_out {
+                    None => {
+                        for (c, a) in acc.iter().enumerate() {
+                            let at = (j0 + c) * BLOCK + h;
+                            store(&mut y[at..], clamp(a[0], lo, hi));
+                            store(&mut y[at + 8..], clamp(a[1], lo, hi));
                         }
-                    };
-                }
-            }
-            match layer.lanes_out {
-                None => {
-                    for (c, a) in acc.iter().enumerate() {
-                        let at = (j0 + c) * BLOCK + h;
-                        store(&mut y[at..], clamp(a[0], lo, hi));
-                        store(&mut y[at + 8..], clamp(a[1], lo, hi));
                     }
-                }
-                Some((Lanes::U8, off)) => {
-                    // The group's four channels clamped, less the offset (which leaves them in
-                    // 0..=255, so the saturating packs keep them), one byte each of a word:
-                    // channel `j0` lowest.
-                    let off = _mm256_set1_epi32(off);
-                    let at = (j0 / 4) * BLOCK + h;
-                    for k in 0..2 {
-                        let v: [__m256i; GROUP] =
-                            std::array::from_fn(|c| _mm256_sub_epi32(clamp(acc[c][k], lo, hi), off));
-                        let bytes = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
-                        store(&mut y[at + 8 * k..], _mm256_shuffle_epi8(bytes, transpose));
-                    }
-                }
-                Some((lanes, off)) => {
-                    debug_assert_eq!(lanes, Lanes::I16);
-                    // Two channels' values saturated to 16 bits, clamped there (the bounds are
-                    // 16-bit values and saturation keeps the order, so this is the clamp in 32
-                    // bits), less the offset, and interleaved into words: channel `j` low.
-                    let (lo, hi) = (_mm256_set1_epi16(layer.lo as i16), _mm256_set1_epi16(layer.hi as i16));
-                    let off = _mm256_set1_epi16(off as i16);
-                    for (t, pair) in acc.chunks_exact(2).enumerate() {
-                        let at = (j0 / 2 + t) * BLOCK + h;
+                    Some((Lanes::U8, off)) => {
+                        // The group's four channels clamped, less the offset (which leaves them in
+                        // 0..=255, so the saturating packs keep them), one byte each of a word:
+                        // channel `j0` lowest.
+                        let off = _mm256_set1_epi32(off);
+                        let at = (j0 / 4) * BLOCK + h;
                         for k in 0..2 {
-                            let v =
-                                _mm256_min_epi16(_mm256_max_epi16(_mm256_packs_epi32(pair[0][k], pair[1][k]), lo), hi);
-                            store(&mut y[at + 8 * k..], _mm256_shuffle_epi8(_mm256_sub_epi16(v, off), interleave));
+                            let v = [acc[0][k], acc[1][k], acc[2][k], acc[3][k]];
+                            store(&mut y[at + 8 * k..], byte_words(v, [lo, hi, off], transpose));
+                        }
+                    }
+                    Some((lanes, off)) => {
+                        debug_assert_eq!(lanes, Lanes::I16);
+                        // Two channels' values saturated to 16 bits, clamped there (the bounds are
+                        // 16-bit values and saturation keeps the order, so this is the clamp in 32
+                        // bits), less the offset, and interleaved into words: channel `j` low.
+                        let (lo, hi) = (_mm256_set1_epi16(layer.lo as i16), _mm256_set1_epi16(layer.hi as i16));
+                        let off = _mm256_set1_epi16(off as i16);
+                        for (t, pair) in acc.chunks_exact(2).enumerate() {
+                            let at = (j0 / 2 + t) * BLOCK + h;
+                            for k in 0..2 {
+                                let v = _mm256_min_epi16(
+                                    _mm256_max_epi16(_mm256_packs_epi32(pair[0][k], pair[1][k]), lo),
+                                    hi,
+                                );
+                                store(&mut y[at + 8 * k..], _mm256_shuffle_epi8(_mm256_sub_epi16(v, off), interleave));
+                            }
                         }
                     }
                 }
