@@ -38,8 +38,9 @@ pub enum Simd {
     /// x86-64 AVX2 (with FMA): 256-bit integer multiply-adds (`vpmaddwd`).
     Avx2,
     /// x86-64 AVX2 with AVX-VNNI, the VEX-encoded 256-bit dot products (`vpdpbusd`, `vpdpwssd`)
-    /// of Intel client CPUs since Alder Lake and AMD Zen 5: the integer engine multiplies bytes
-    /// four at a time; the other components run their AVX2 kernels.
+    /// of Intel's client CPUs since Alder Lake and its E-core Xeons, which have no AVX-512: the
+    /// integer engine multiplies bytes four at a time; the other components run their AVX2
+    /// kernels.
     AvxVnni,
     /// x86-64 AVX-512 (F, BW, DQ, VL and VNNI, on top of AVX2 and FMA; every CPU with AVX-512
     /// VNNI has all of them): 512-bit dot-product instructions (`vpdpbusd`, `vpdpwssd`).

@@ -1,5 +1,5 @@
 //! AVX-VNNI kernels of the packed integer engine, for x86-64 CPUs with the VEX-encoded 256-bit
-//! dot products and without AVX-512 (Intel client CPUs since Alder Lake, AMD Zen 5 laptops):
+//! dot products and without AVX-512 (Intel client CPUs since Alder Lake, Intel's E-core Xeons):
 //! the AVX2 set's layer driver, requantization and input packing ([`avx2::run_layer`],
 //! [`avx2::pack_f32`]) with these sums. Activations that fit bytes are packed as unsigned bytes
 //! ([`Lanes::U8`], as for AVX-512) and multiplied four at a time with `vpdpbusd`; 16-bit words
