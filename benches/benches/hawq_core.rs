@@ -9,15 +9,19 @@
 //!    scale modes (power-of-two and dyadic), next to onnxruntime (one intra-op thread) on the
 //!    QCDQ export of the same model and the same inputs, run by `benches/py/ort_bench.py`: with
 //!    its QDQ fusion (its integer kernels) and without it (the graph as written, float `MatMul`
-//!    between dequantized tensors). onnxruntime stays up while the bench alternates its batches with the
-//!    engine's, round by round ([`benches::peer`]), so that the drift of a shared machine's speed
-//!    touches every column alike. Targets: AVX-512 at least 2× onnxruntime, AVX2 at least 1×,
-//!    dyadic within 1.2× of power-of-two on AVX-512.
+//!    between dequantized tensors). Each level below this CPU's best is also set against
+//!    onnxruntime fused with the kernels it runs on a CPU whose best is that level: the same
+//!    script under a CPUID cap ([`benches::cpuid_cap`]: AVX-VNNI without AVX-512, AVX2, SSE).
+//!    onnxruntime stays up while the bench alternates its batches with the engine's, round by
+//!    round ([`benches::peer`]), so that the drift of a shared machine's speed touches every
+//!    column alike. Targets: AVX-512 at least 2× onnxruntime, AVX2 at least 1×, no level but the
+//!    reference below 1× (against this CPU's onnxruntime and against the level's), dyadic within
+//!    1.2× of power-of-two on AVX-512.
 //!
 //! The QCDQ form needs every quantizer at 8 bits or fewer, so the inputs are quantized to 8 bits
 //! here (the reference study uses 16). Before timing, onnxruntime's outputs are compared with the
 //! engine's (which every level gives bit for bit): how many are equal, and the largest difference
-//! in output LSBs, fused and unfused.
+//! in output LSBs, fused, unfused and under each cap.
 //!
 //! Run with `cargo bench -p benches --bench hawq_core`. Without `--bench` (as `cargo test
 //! --benches` runs it) small sizes are used, as a smoke test.
@@ -26,6 +30,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use benches::cpuid_cap::Cap;
 use benches::peer::{Peer, interleave};
 use benches::report::BenchResult;
 use benches::{fmt_rate, fmt_ratio, fmt_s, jets, median, peers_python, reference_python, run_python, smoke};
@@ -62,18 +67,31 @@ fn integer_model(mode: ScaleMode, calib: &Dataset) -> IntegerMlp {
 /// onnxruntime on the QCDQ export of one model, kept running so that its batches alternate with
 /// the engine's ([`interleave`]): once with its graph optimizations (QDQ pairs fused into its
 /// integer kernels), once without the fusion (the graph as written: float `MatMul` between
-/// dequantized tensors).
+/// dequantized tensors), and fused again under each CPUID cap of a level below this CPU's best
+/// ([`Cap`]: the kernels it runs on a CPU whose best is that level).
 struct Ort {
     fused: Peer,
     unfused: Peer,
     /// Outputs equal to the engine's, and the largest difference in output LSBs: fused, unfused.
     agree: [(usize, f64); 2],
+    /// The fused runs under a cap, for the level they stand for, with their agreement.
+    capped: Vec<Capped>,
     version: String,
 }
 
+/// onnxruntime fused under a CPUID cap.
+struct Capped {
+    simd: Simd,
+    cap: Cap,
+    peer: Peer,
+    /// As [`Ort::agree`].
+    agree: (usize, f64),
+}
+
 /// Starts onnxruntime on the QCDQ export of `int` with the inputs `x`, and compares its outputs
-/// with the engine's `ours`.
-fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32]) -> Option<Ort> {
+/// with the engine's `ours`; also under the cap of each of `below` (levels below this CPU's
+/// best), where this machine can cap CPUID (else a line says why not).
+fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32], below: &[Simd]) -> Option<Ort> {
     let dir = std::env::temp_dir().join(format!("hawq-core-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let (model, xin) = (dir.join("qcdq.onnx"), dir.join("x.npy"));
@@ -82,13 +100,21 @@ fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32]) -
     write_npy(&xin, x).expect("writing the inputs");
     let s = |p: &Path| p.to_str().expect("UTF-8 temporary path").to_string();
     let lsb = f64::from(int.output_scale());
-    let start = |fusion: bool| -> Result<(Peer, (usize, f64)), String> {
-        let yout = dir.join(format!("y{}.npy", u8::from(fusion)));
+    let start = |fusion: bool, cap: Option<Cap>| -> Result<(Peer, (usize, f64)), String> {
+        let yout = dir.join(format!("y{}{}.npy", u8::from(fusion), cap.map_or("", Cap::name)));
         let mut args = vec![s(&model), s(&xin), s(&yout), "--reps".into(), "3".into(), "--single".into(), "0".into()];
         if !fusion {
             args.push("--no-fusion".into());
         }
-        let peer = Peer::start(python, "ort_bench.py", &args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let env = match cap {
+            Some(c) => c.env()?.to_vec(),
+            None => Vec::new(),
+        };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let peer = Peer::start_with_env(python, "ort_bench.py", &args, &env)?;
+        if let Some(c) = cap {
+            c.check_header(&peer.header)?;
+        }
         let theirs: Array2<f32> = read_npy(&yout).map_err(|e| format!("reading onnxruntime's outputs: {e}"))?;
         assert_eq!(theirs.len(), ours.len(), "onnxruntime and the engine give different output counts");
         let equal = theirs.iter().zip(ours).filter(|(a, b)| a == b).count();
@@ -96,13 +122,23 @@ fn onnxruntime(python: &Path, int: &IntegerMlp, x: &Array2<f32>, ours: &[f32]) -
             theirs.iter().zip(ours).map(|(a, b)| (f64::from(*a) - f64::from(*b)).abs() / lsb).fold(0.0, f64::max);
         Ok((peer, (equal, worst)))
     };
-    let res = start(true).and_then(|f| Ok((f, start(false)?)));
+    let res = start(true, None).and_then(|f| Ok((f, start(false, None)?)));
+    let mut capped = Vec::new();
+    if res.is_ok() {
+        for &simd in below {
+            let Some(cap) = Cap::of_level(simd) else { continue };
+            match start(true, Some(cap)) {
+                Ok((peer, agree)) => capped.push(Capped { simd, cap, peer, agree }),
+                Err(e) => println!("onnxruntime under the {} cap not measured: {e}", cap.name()),
+            }
+        }
+    }
     // The sessions hold the model and the inputs now.
     let _ = std::fs::remove_dir_all(&dir);
     match res {
         Ok(((fused, a), (unfused, b))) => {
             let version = fused.header["onnxruntime"].as_str().unwrap_or("(version unknown)").to_string();
-            Some(Ort { fused, unfused, agree: [a, b], version })
+            Some(Ort { fused, unfused, agree: [a, b], capped, version })
         }
         Err(e) => {
             println!("onnxruntime not measured: {e}");
@@ -121,8 +157,20 @@ struct Row {
     ort: Option<((f64, f64), (f64, f64))>,
     /// [`Ort::agree`].
     agree: Option<[(usize, f64); 2]>,
+    /// onnxruntime fused with the kernels of a CPU whose best is this level.
+    same: Option<Same>,
     /// Outputs compared.
     n: usize,
+}
+
+/// onnxruntime fused with the kernels it runs on a CPU whose best level is a row's.
+struct Same {
+    /// Which kernels: this CPU's own, or those under a CPUID cap.
+    kernels: String,
+    /// Median and fastest seconds per batch.
+    ort: (f64, f64),
+    /// As [`Ort::agree`].
+    agree: (usize, f64),
 }
 
 impl Row {
@@ -143,6 +191,24 @@ impl Row {
             fmt_s(um),
             fmt_ratio(um.map(|o| o / ours)),
         ]
+    }
+
+    /// Mode, level, onnxruntime's kernels, ours (median, fastest), theirs (median, fastest),
+    /// the ratios; `None` without them.
+    fn same_cells(&self) -> Option<[String; 9]> {
+        let s = self.same.as_ref()?;
+        let (ours, fastest) = self.ours;
+        Some([
+            self.mode.to_string(),
+            self.simd.name().to_string(),
+            s.kernels.clone(),
+            fmt_s(Some(ours)),
+            fmt_s(Some(s.ort.0)),
+            fmt_ratio(Some(s.ort.0 / ours)),
+            fmt_s(Some(fastest)),
+            fmt_s(Some(s.ort.1)),
+            fmt_ratio(Some(s.ort.1 / fastest)),
+        ])
     }
 }
 
@@ -222,7 +288,11 @@ fn bench(c: &mut Criterion) {
             });
             engines.push((simd, engine));
         }
-        let mut ort = python.as_deref().and_then(|p| onnxruntime(p, &int, &x, &reference));
+        // The levels below this CPU's best, each with onnxruntime as it runs where that level is
+        // the best.
+        let levels: Vec<Simd> = engines.iter().map(|(s, _)| *s).filter(|s| *s != Simd::Reference).collect();
+        let below = levels.get(1..).unwrap_or_default();
+        let mut ort = python.as_deref().and_then(|p| onnxruntime(p, &int, &x, &reference, below));
         // The engine's runs and onnxruntime's, in turn (the reference path once a round).
         let mut calls: Vec<_> = engines
             .iter()
@@ -239,27 +309,35 @@ fn bench(c: &mut Criterion) {
             .collect();
         let (theirs, mine) = match ort.as_mut() {
             Some(o) => {
-                let mut peers = [(runs, &mut o.fused), (runs, &mut o.unfused)];
+                let mut peers = vec![(runs, &mut o.fused), (runs, &mut o.unfused)];
+                peers.extend(o.capped.iter_mut().map(|c| (runs, &mut c.peer)));
                 let (t, m) = interleave(&mut peers, rounds, &mut ours).expect("onnxruntime stopped");
-                (Some(t), m)
+                (Some(t.into_iter().map(median_min).collect::<Vec<_>>()), m)
             }
             None => (None, interleave(&mut [], rounds, &mut ours).expect("no peer").1),
         };
-        let theirs = theirs.map(|mut t| {
-            let unfused = t.pop().expect("two peers");
-            let fused = t.pop().expect("two peers");
-            (median_min(fused), median_min(unfused))
-        });
         if let Some(o) = &ort {
             ort_version = Some(o.version.clone());
         }
         for ((simd, _), times) in engines.iter().zip(mine) {
+            let same = match (&ort, &theirs) {
+                (Some(o), Some(t)) if levels.first() == Some(simd) => {
+                    Some(Same { kernels: format!("this CPU's ({simd})"), ort: t[0], agree: o.agree[0] })
+                }
+                (Some(o), Some(t)) => o.capped.iter().position(|c| c.simd == *simd).map(|k| Same {
+                    kernels: format!("CPUID capped to {}", o.capped[k].cap.name()),
+                    ort: t[2 + k],
+                    agree: o.capped[k].agree,
+                }),
+                _ => None,
+            };
             rows.push(Row {
                 mode: label,
                 simd: *simd,
                 ours: median_min(times),
-                ort: theirs,
+                ort: theirs.as_ref().map(|t| (t[0], t[1])),
                 agree: ort.as_ref().map(|o| o.agree),
+                same,
                 n: reference.len(),
             });
         }
@@ -295,6 +373,28 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
+    println!(
+        "  against onnxruntime fused with the kernels of a CPU whose best is the level (CPUID capped below this CPU's):"
+    );
+    println!(
+        "  {:<14} {:<10} {:<24} {:>11} {:>12} {:>9} {:>11} {:>12} {:>9}",
+        "mode", "SIMD", "onnxruntime kernels", "engine", "onnxruntime", "ratio", "(fastest)", "(fastest)", "ratio"
+    );
+    for c in rows.iter().filter_map(Row::same_cells) {
+        println!(
+            "  {:<14} {:<10} {:<24} {:>11} {:>12} {:>9} {:>11} {:>12} {:>9}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+        );
+    }
+    for r in &rows {
+        if let Some(s) = r.same.as_ref().filter(|_| r.simd != rows[0].simd) {
+            let (e, w) = s.agree;
+            println!(
+                "  {} {}: onnxruntime's outputs equal the engine's: {e} of {} (≤ {w:.0} LSB)",
+                r.mode, s.kernels, r.n
+            );
+        }
+    }
     let level = |mode: &str, simd: Simd| rows.iter().find(|r| r.mode == mode && r.simd == simd).map(|r| r.ours.0);
     let dyadic_over_p2 = |simd: Simd| Some(level("dyadic", simd)? / level("power-of-two", simd)?);
     for simd in Simd::available().into_iter().filter(|s| *s != Simd::Reference) {
@@ -302,7 +402,9 @@ fn bench(c: &mut Criterion) {
             println!("  dyadic / power-of-two on {simd}: {q:.2}× the time (target ≤ 1.2× on AVX-512)");
         }
     }
-    println!("  targets: AVX-512 ≥ 2× onnxruntime, AVX2 ≥ 1×, no level but the reference below 1×");
+    println!(
+        "  targets: AVX-512 ≥ 2× onnxruntime, AVX2 ≥ 1×, no level but the reference below 1× (onnxruntime on this CPU, and with the level's kernels)"
+    );
     if let Some((j, _)) = &jax {
         println!(
             "  float epoch: ours {}, JAX {} → {}",
@@ -391,6 +493,44 @@ fn bench(c: &mut Criterion) {
                 format!("{ue} of {}", r.n),
                 format!("{uw:.0} LSB"),
             ]);
+        }
+    }
+    let t = result.table(
+        "Integer-only inference on CPUs without AVX-512: each level against onnxruntime's kernels for it",
+        &format!(
+            "The runs of the table above, with onnxruntime fused as it runs on a CPU whose best is \
+             the row's level: this CPU's own kernels for its best level; for each level below, \
+             onnxruntime in the same run under a CPUID cap (`benches/native/cpuid_cap.c`, loaded \
+             into its process, hides the extensions above the level from CPUID, so that it picks \
+             the kernels it picks on such a CPU: AVX-VNNI without AVX-512 as on Intel client CPUs \
+             since Alder Lake, AVX2 as on AMD CPUs before Zen 4, SSE for the portable level). The \
+             hardware is this machine's; a client CPU's cores differ. {rounds} rounds in turn, as \
+             above. Target: no level but the reference below 1×."
+        ),
+        &[
+            "scale mode",
+            "SIMD level",
+            "onnxruntime kernels",
+            "ours (median)",
+            "onnxruntime (median)",
+            "ratio (median)",
+            "ours (fastest)",
+            "onnxruntime (fastest)",
+            "ratio (fastest)",
+        ],
+    );
+    for c in rows.iter().filter_map(Row::same_cells) {
+        t.row(&c);
+    }
+    let t = result.table(
+        "Integer-only inference: capped onnxruntime's outputs against the engine's",
+        "The same 10,000 jets × 5 outputs, onnxruntime fused under each CPUID cap.",
+        &["scale mode", "onnxruntime kernels", "equal", "largest difference"],
+    );
+    for r in rows.iter().filter(|r| r.simd != rows[0].simd) {
+        if let Some(s) = &r.same {
+            let (e, w) = s.agree;
+            t.row(&[r.mode.to_string(), s.kernels.clone(), format!("{e} of {}", r.n), format!("{w:.0} LSB")]);
         }
     }
     if let Some(v) = &ort_version {

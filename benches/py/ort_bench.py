@@ -7,7 +7,10 @@ Runs MODEL on the whole batch in INPUT_NPY (float32, [batch, features]) `warmup`
 `reps` timed times, and saves the outputs of the last run to OUTPUT_NPY. Then times `single`
 one-sample runs (rows of the input, in turn). Prints one JSON object to stdout:
   {"batch", "reps", "median_s_per_batch", "min_s_per_batch", "single_reps",
-   "single_median_s", "threads", "optimization", "onnxruntime"}
+   "single_median_s", "threads", "optimization", "onnxruntime", "cpuid_cap", "cpu"}
+"cpuid_cap" is the cap `benches/native/cpuid_cap.c` put on the process (null without it), and
+"cpu" the x86-64 extensions numpy found by CPUID (avx, avx2, avx512f, avx512_vnni; null where
+numpy does not say), which show whether the cap reached the libraries.
 
 --no-fusion keeps onnxruntime to its basic graph optimizations, which do not fuse
 QuantizeLinear/DequantizeLinear pairs into integer kernels: the model then runs as written
@@ -20,12 +23,23 @@ onnxruntime's: each line N read from stdin times N more batch runs and prints
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
 
 import numpy as np
 import onnxruntime as ort
+
+
+def cpu_features():
+    """The x86-64 extensions numpy detected (by CPUID, as onnxruntime does)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as f
+    except ImportError:
+        f = {}
+    keys = {"avx": "AVX", "avx2": "AVX2", "avx512f": "AVX512F", "avx512_vnni": "AVX512_CLX"}
+    return {k: f.get(v) for k, v in keys.items()}
 
 
 def main():
@@ -82,6 +96,8 @@ def main():
                 "threads": a.threads,
                 "optimization": "basic" if a.no_fusion else "all",
                 "onnxruntime": ort.__version__,
+                "cpuid_cap": os.environ.get("CPUID_CAP_ACTIVE"),
+                "cpu": cpu_features(),
             }
         ),
         flush=True,

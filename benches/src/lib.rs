@@ -10,6 +10,7 @@ use std::process::Command;
 
 use hawq_core::Dataset;
 
+pub mod cpuid_cap;
 pub mod peer;
 pub mod report;
 pub mod svg;

@@ -20,8 +20,19 @@ pub struct Peer {
 impl Peer {
     /// Starts `script` with `args` and `--serve`, and waits until it is ready.
     pub fn start(python: &Path, script: &str, args: &[&str]) -> Result<Peer, String> {
+        Peer::start_with_env(python, script, args, &[])
+    }
+
+    /// [`Peer::start`] with `env` added to the script's environment.
+    pub fn start_with_env(
+        python: &Path,
+        script: &str,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Result<Peer, String> {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("py").join(script);
         let mut child = Command::new(python)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .arg(&path)
             .args(args)
             .arg("--serve")

@@ -20,7 +20,7 @@ mod tools;
 use std::path::{Path, PathBuf};
 
 pub use bins::workspace_bins;
-pub use skip::{in_ci, simd_levels_not_run, skip};
+pub use skip::{in_ci, not_run, simd_levels_not_run, skip};
 pub use tools::{ap_types, csim, icarus, reference_python, simulator_python, yosys};
 
 /// The workspace root.

@@ -25,11 +25,17 @@ pub fn skip<T>(why: &str) -> Option<T> {
 /// the skip log, in CI too, where it is not a failure. The levels the CPU has ran; this says
 /// which did not, so that a run on a CPU without AVX-512 never reads as a test of its kernels.
 pub fn simd_levels_not_run() {
-    let test = current_test();
     let arch = std::env::consts::ARCH;
     for simd in qonnx_ir::Simd::ALL.into_iter().filter(|s| !s.supported()) {
-        report(&format!("NOT RUN {test}: the {simd} kernels (this {arch} CPU lacks their instructions)"));
+        not_run(&format!("the {simd} kernels (this {arch} CPU lacks their instructions)"));
     }
+}
+
+/// Reports that the current test could not run what `what` names because this machine's CPU
+/// lacks it (no script can install it): a `NOT RUN` line on stderr and in the skip log, in CI
+/// too, where it is not a failure.
+pub fn not_run(what: &str) {
+    report(&format!("NOT RUN {}: {what}", current_test()));
 }
 
 /// The running test as `binary::test`: the test binary's name without cargo's hash, and the
