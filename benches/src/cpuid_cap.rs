@@ -3,7 +3,8 @@
 //! from the CPUID instruction, so that onnxruntime picks the kernels it picks on such a CPU
 //! (AVX-VNNI without AVX-512, AVX2, SSE). The hardware underneath is this machine's; the kernels
 //! are the capped CPU's. It needs Linux's CPUID faulting (`cpuid_fault` in `/proc/cpuinfo`) and a
-//! C compiler (`cc`, or `CC`), and builds the library into a temporary folder once a process.
+//! C compiler (`CC`, else `cc`, else `gcc`), and builds the library into a temporary folder once a
+//! process.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,8 +87,8 @@ pub fn supported() -> Result<(), String> {
     }
 }
 
-/// The library, built from `native/cpuid_cap.c` once a process with `CC` (else `cc`) into a
-/// temporary folder.
+/// The library, built from `native/cpuid_cap.c` once a process with `CC` (else `cc`, else
+/// `gcc`) into a temporary folder.
 pub fn library() -> Result<PathBuf, String> {
     static LIB: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     LIB.get_or_init(|| {
@@ -103,15 +104,24 @@ pub fn library() -> Result<PathBuf, String> {
 fn build(dir: &Path) -> Result<PathBuf, String> {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("native/cpuid_cap.c");
     let out = dir.join("libcpuid_cap.so");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let run = Command::new(&cc)
-        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .map_err(|e| format!("running the C compiler {cc}: {e}"))?;
-    if !run.status.success() {
-        return Err(format!("{cc} failed on {}:\n{}", src.display(), String::from_utf8_lossy(&run.stderr)));
+    let compilers = match std::env::var("CC") {
+        Ok(cc) => vec![cc],
+        Err(_) => vec!["cc".to_string(), "gcc".to_string()],
+    };
+    let mut errors = Vec::new();
+    for cc in &compilers {
+        let run = Command::new(cc)
+            .args(["-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .output();
+        match run {
+            Ok(r) if r.status.success() => return Ok(out),
+            Ok(r) => {
+                return Err(format!("{cc} failed on {}:\n{}", src.display(), String::from_utf8_lossy(&r.stderr)));
+            }
+            Err(e) => errors.push(format!("{cc}: {e}")),
+        }
     }
-    Ok(out)
+    Err(format!("no C compiler ran ({})", errors.join("; ")))
 }
