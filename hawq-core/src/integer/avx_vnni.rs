@@ -1,7 +1,8 @@
 //! AVX-VNNI kernels of the packed integer engine, for x86-64 CPUs with the VEX-encoded 256-bit
 //! dot products and without AVX-512 (Intel client CPUs since Alder Lake, Intel's E-core Xeons):
 //! the AVX2 set's layer driver, requantization and input packing ([`avx2::run_layer`],
-//! [`avx2::pack_f32`]) with these sums. Activations that fit bytes are packed as unsigned bytes
+//! [`avx2::pack_f32`]) with these sums, which are the shared AVX2 pass
+//! ([`dense16::avx2::sums_with`]) with the dot products as its multiply-add. Activations that fit bytes are packed as unsigned bytes
 //! ([`Lanes::U8`], as for AVX-512) and multiplied four at a time with `vpdpbusd`; 16-bit words
 //! with `vpdpwssd`, which adds both products of a pair into the accumulator in one instruction
 //! where AVX2 takes `vpmaddwd` and `vpaddd`.
@@ -13,11 +14,11 @@
 
 use std::arch::x86_64::*;
 
-use qonnx_ir::simd::dense16::{GROUP, avx2::SPAN};
+use qonnx_ir::simd::dense16::{self, GROUP, avx2::MulAdd};
 
 use super::avx2::{self, Sums};
 use super::blocks::{self, InputQuant, Kernels};
-use super::packed::{BLOCK, Lanes, PackedLayer, PackedMlp};
+use super::packed::{Lanes, PackedLayer, PackedMlp};
 
 /// The AVX-VNNI kernel set for the block driver.
 struct AvxVnni;
@@ -57,57 +58,43 @@ pub(crate) unsafe fn run_int(p: &PackedMlp, q: &[i64], out: &mut [i32]) {
 }
 
 /// [`Sums`] with the dot-product instructions: bytes or 16-bit words, as the layer's inputs are
-/// packed.
+/// packed; the pass is the shared AVX2 one ([`dense16::avx2::sums_with`]) with these
+/// multiply-adds.
 struct Dot;
 
 impl Sums for Dot {
     #[inline(always)]
     unsafe fn sums(layer: &PackedLayer, x: &[i32], j0: usize, h: usize) -> [[__m256i; 2]; GROUP] {
-        // SAFETY: the caller vouches for AVX-VNNI.
+        let (weight, bias) = (&layer.weight, &layer.bias[..layer.d_out_pad]);
+        // SAFETY: the caller vouches for AVX2 and AVX-VNNI.
         unsafe {
             match layer.lanes_in {
-                Lanes::U8 => dot_sums::<true>(layer, x, j0, h),
-                Lanes::I16 => dot_sums::<false>(layer, x, j0, h),
+                Lanes::U8 => dense16::avx2::sums_with::<DpBusd>(x, weight, bias, j0, h),
+                Lanes::I16 => dense16::avx2::sums_with::<DpWssd>(x, weight, bias, j0, h),
                 Lanes::I8 => unreachable!("signed bytes are packed for the aarch64 kernels only"),
             }
         }
     }
 }
 
-/// The sums of channels `j0 .. j0 + GROUP` on samples `h .. h + SPAN` ([`Sums::sums`]): each
-/// input word of 16 samples (two vectors) times each channel's broadcast weight word, added into
-/// eight accumulators by `vpdpbusd` (unsigned bytes times signed bytes, when `BYTES`) or
-/// `vpdpwssd` (16-bit pairs).
-#[inline]
-#[target_feature(enable = "avx2,fma,avxvnni")]
-fn dot_sums<const BYTES: bool>(layer: &PackedLayer, x: &[i32], j0: usize, h: usize) -> [[__m256i; 2]; GROUP] {
-    let stride = layer.d_out_pad;
-    let groups = layer.words_in;
-    assert!(
-        j0 + GROUP <= stride && h + SPAN <= BLOCK && x.len() >= groups * BLOCK && layer.weight.len() >= groups * stride,
-        "pass outside the layer"
-    );
-    let mut acc = [[_mm256_setzero_si256(); 2]; GROUP];
-    for (a, &b) in acc.iter_mut().zip(&layer.bias[j0..j0 + GROUP]) {
-        *a = [_mm256_set1_epi32(b); 2];
+/// `vpdpbusd`: four unsigned input bytes times four signed weight bytes, added into each lane.
+struct DpBusd;
+
+impl MulAdd for DpBusd {
+    #[inline(always)]
+    unsafe fn mul_add(acc: __m256i, x: __m256i, w: __m256i) -> __m256i {
+        // SAFETY: the caller vouches for AVX-VNNI.
+        unsafe { _mm256_dpbusd_avx_epi32(acc, x, w) }
     }
-    // Pointers, checked once above, keep bounds checks and index arithmetic out of the loop.
-    let mut xp = x[h..].as_ptr();
-    let mut wp = layer.weight[j0..].as_ptr();
-    for _ in 0..groups {
-        // SAFETY: the pass reads `x[g·BLOCK + h .. + SPAN]` and `weight[g·stride + j0 .. +
-        // GROUP]` for `g < groups`, inside both slices by the assertion.
-        unsafe {
-            let xv = [_mm256_loadu_si256(xp.cast()), _mm256_loadu_si256(xp.add(8).cast())];
-            for (c, a) in acc.iter_mut().enumerate() {
-                let w = _mm256_set1_epi32(*wp.add(c));
-                for (ah, &xh) in a.iter_mut().zip(&xv) {
-                    *ah = if BYTES { _mm256_dpbusd_avx_epi32(*ah, xh, w) } else { _mm256_dpwssd_avx_epi32(*ah, xh, w) };
-                }
-            }
-            xp = xp.add(BLOCK);
-            wp = wp.add(stride);
-        }
+}
+
+/// `vpdpwssd`: both products of a 16-bit pair added into each lane, in one instruction.
+struct DpWssd;
+
+impl MulAdd for DpWssd {
+    #[inline(always)]
+    unsafe fn mul_add(acc: __m256i, x: __m256i, w: __m256i) -> __m256i {
+        // SAFETY: the caller vouches for AVX-VNNI.
+        unsafe { _mm256_dpwssd_avx_epi32(acc, x, w) }
     }
-    acc
 }
